@@ -1,0 +1,35 @@
+/* bench_record.h: one measured benchmark as bench_all's reports see it, and the machine it ran
+ * on. The measuring side (the Google Benchmark shim) fills these; the reporting side
+ * (report.c) turns them into tables and charts. Nothing else passes between the two. */
+#ifndef BENCH_RECORD_H
+#define BENCH_RECORD_H
+
+#define MLPB_MAX_REPS 64
+
+typedef struct {
+    char name[160];    /* "<kernel>/<variant>/<shape>/threads:<n>", as in bench.json */
+    char kernel[40];   /* matmul, sigmoid, softmax, forward, backprop, numgrad, peak, triad ... */
+    char variant[40];  /* naive, simd, omp, simd_omp, openblas, libmvec, incremental ... */
+    char shape[48];    /* "100x784x100", "1000000", "100x1000", "784-100-10/B100" ... */
+    int threads;
+    int reps;                     /* repetitions measured */
+    double rep_ns[MLPB_MAX_REPS]; /* real time per iteration of each repetition, ns */
+    double median_ns, mean_ns, stddev_ns, min_ns, cv; /* over the repetitions */
+    double flops;      /* floating-point operations per iteration (0: not compute-bound) */
+    double bytes;      /* bytes moved per iteration (0: not memory-bound) */
+    char label[96];    /* Google Benchmark's label: e.g. how a "per perturbation" time scales */
+} mlpb_record;
+
+typedef struct {
+    char cpu_model[128];
+    char topology[512];  /* hwloc summary: packages, L3 domains, cores, PUs, caches, NUMA */
+    char binding[1024];  /* thread -> core (L3 domain) of the run's widest sweep point, checked */
+    char pin_policy[16]; /* compact | spread | none */
+    int cores;           /* physical cores */
+    double peak_gflops_1core, peak_gflops_all; /* measured FMA throughput */
+    double triad_gbs_1core, triad_gbs_all;     /* measured memory bandwidth */
+    char compiler[128], flags[256], openmp[64], libraries[256], git_commit[48], date[32];
+    char simd_status[128];
+} mlpb_machine;
+
+#endif

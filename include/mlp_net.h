@@ -1,0 +1,68 @@
+/* mlp_net.h: SEED.md's TwoLayerNet (784-100-10 by default) on the kernel variants, its
+ * backprop gradient, and the numerical-gradient ladder.
+ *
+ * All parameters live in one flat allocation (after llm.c): W1 (in,hidden), b1 (hidden),
+ * W2 (hidden,out), b2 (out), in that order, so the numerical gradient is one loop over one array
+ * and a per-thread copy of the parameters is one memcpy. Gradients use the same layout. */
+#ifndef MLP_NET_H
+#define MLP_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlp_kernels.h"
+
+typedef struct {
+    int in, hidden, out;
+    size_t count;   /* number of parameters: in*hidden + hidden + hidden*out + out */
+    double *params; /* the flat allocation */
+    double *W1, *b1, *W2, *b2;
+} mlp_net;
+
+/* Which variant of each kernel family the network runs on. */
+typedef struct {
+    const char *name;
+    const mlp_matmul_variant *matmul;
+    const mlp_sigmoid_variant *sigmoid;
+    const mlp_softmax_variant *softmax;
+} mlp_ops;
+
+/* Scratch for one batch of up to B samples; allocate once, reuse every iteration. */
+typedef struct mlp_work mlp_work;
+
+/* W = 0.01 * normal(0,1) from a generator seeded by seed, b = 0. */
+void mlp_net_init(mlp_net *net, int in, int hidden, int out, uint64_t seed);
+void mlp_net_free(mlp_net *net);
+
+/* ops for a kernel variant name; -1 when some family has no variant of that name. */
+int mlp_ops_find(mlp_ops *ops, const char *name);
+
+mlp_work *mlp_work_new(const mlp_net *net, int B);
+void mlp_work_free(mlp_work *w);
+
+/* x is (B,in) doubles, labels (B) class indices. */
+/* y (B,out): softmax(sigmoid(x.W1 + b1).W2 + b2). */
+void mlp_predict(double *y, const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
+                 int B);
+/* cross_entropy_error(predict(x), labels), with SEED.md's 1e-7 inside the log. */
+double mlp_loss(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
+                const int *labels, int B);
+/* Share of rows whose argmax of y equals the label. */
+double mlp_accuracy(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
+                    const int *labels, int B);
+/* Backprop: grad (net->count, the params' layout) of mlp_loss; returns the loss before the step. */
+double mlp_gradient(double *grad, const mlp_net *net, const mlp_ops *ops, mlp_work *w,
+                    const double *x, const int *labels, int B);
+
+/* Numerical gradient, SEED.md's central difference with h = 1e-4, for the parameters listed in
+ * which[0..n_which) (all of them when which is NULL): only those entries of grad are written.
+ * The net's parameters are perturbed and restored: on return they hold the same bits. */
+typedef void (*mlp_numgrad_fn)(double *grad, mlp_net *net, const double *x, const int *labels,
+                               int B, const size_t *which, size_t n_which);
+typedef struct { const char *name; mlp_numgrad_fn numgrad; } mlp_numgrad_variant;
+extern const mlp_numgrad_variant mlp_numgrad_variants[]; /* NULL-terminated, entry 0 "naive" */
+const mlp_numgrad_variant *mlp_find_numgrad(const char *name);
+
+#define MLP_NUMGRAD_H 1e-4
+
+#endif
