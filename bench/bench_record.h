@@ -32,4 +32,16 @@ typedef struct {
     char simd_status[128];
 } mlpb_machine;
 
+/* One row of hours_vs_seconds.md: a training method and variant, measured or projected. */
+typedef struct {
+    char method[16];     /* backprop | numerical */
+    char variant[40];
+    int threads;
+    double s_per_iter;   /* seconds per training iteration */
+    long measured;       /* how many units the figure was measured over ... */
+    char unit[24];       /* ... "iterations" or "perturbations" */
+    int run_through;     /* 1: the 10,000 iterations were run; 0: projected from `measured` */
+    double loss_first, loss_last, test_accuracy; /* when run through (else NAN) */
+} mlpb_training;
+
 #endif

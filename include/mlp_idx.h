@@ -21,14 +21,17 @@ typedef struct {
 } mlp_dataset;
 
 /* Parse IDX bytes already in memory (decompressed). Magic 0x00000803 images must be 28x28;
- * 0x00000801 labels must be < 10. name is what err calls the data (usually its path). */
+ * 0x00000801 labels must be < 10; at least one item, and no bytes after the last. name is what
+ * err calls the data (usually its path). The result is malloc'd (free() it); on error *pixels
+ * or *labels is NULL and *count 0. */
 int mlp_idx_parse_images(const uint8_t *buf, size_t len, const char *name, float **pixels,
                          int *count, char *err, size_t errlen);
 int mlp_idx_parse_labels(const uint8_t *buf, size_t len, const char *name, uint8_t **labels,
                          int *count, char *err, size_t errlen);
 
 /* Load "<dir>/train-images-idx3-ubyte[.gz]" and the three other standard files; the image and
- * label counts of each split must agree. */
+ * label counts of each split must agree. When both name.gz and name exist, name.gz is read (its
+ * CRC-32 catches a damaged copy). On error both sets are left empty (zeroed). */
 int mlp_load_mnist(const char *dir, mlp_dataset *train, mlp_dataset *test, char *err,
                    size_t errlen);
 

@@ -27,14 +27,19 @@ typedef struct {
     const mlp_softmax_variant *softmax;
 } mlp_ops;
 
-/* Scratch for one batch of up to B samples; allocate once, reuse every iteration. */
+/* Scratch for one batch of up to B samples; allocate once, reuse every iteration. Using it for
+ * a larger batch or another net's sizes is a one-line fatal error, as is a label outside
+ * [0,out) in the functions below. */
 typedef struct mlp_work mlp_work;
 
 /* W = 0.01 * normal(0,1) from a generator seeded by seed, b = 0. */
 void mlp_net_init(mlp_net *net, int in, int hidden, int out, uint64_t seed);
 void mlp_net_free(mlp_net *net);
 
-/* ops for a kernel variant name; -1 when some family has no variant of that name. */
+/* ops for a kernel variant name; -1 when no family has a variant of that name. A name every
+ * family has (naive, simd, omp, simd_omp) picks it in each. A reference library only some
+ * families have gets what a user would pair it with: "openblas" = OpenBLAS matmul + libmvec
+ * sigmoid and softmax; "libmvec" and "sleef" = those activations + the simd_omp matmul. */
 int mlp_ops_find(mlp_ops *ops, const char *name);
 
 mlp_work *mlp_work_new(const mlp_net *net, int B);
@@ -55,8 +60,12 @@ double mlp_gradient(double *grad, const mlp_net *net, const mlp_ops *ops, mlp_wo
                     const double *x, const int *labels, int B);
 
 /* Numerical gradient, SEED.md's central difference with h = 1e-4, for the parameters listed in
- * which[0..n_which) (all of them when which is NULL): only those entries of grad are written.
- * The net's parameters are perturbed and restored: on return they hold the same bits. */
+ * which[0..n_which) (all of them when which is NULL, n_which then ignored): only those entries
+ * of grad are written. The variants perturb private copies, so net is only read. Variants:
+ * naive, simd (the seed's loop on those kernels), omp, simd_omp (the same, parameters split over
+ * threads), incremental, incremental_omp (recompute only what one parameter reaches). All match
+ * naive within 1e-10 per parameter; the threaded ones give their serial rung's bits at any
+ * thread count. */
 typedef void (*mlp_numgrad_fn)(double *grad, mlp_net *net, const double *x, const int *labels,
                                int B, const size_t *which, size_t n_which);
 typedef struct { const char *name; mlp_numgrad_fn numgrad; } mlp_numgrad_variant;

@@ -1,35 +1,28 @@
 /* softmax and cross-entropy, naive and omp: SEED.md's formulas, one row at a time.
  *
  * Compiled with auto-vectorization off (see CMakeLists.txt): `naive` is the scalar baseline.
+ * Its row loop lives in activations_loops.h, shared with `libmvec`, which compiles it with
+ * -ffast-math instead.
  * `omp` gives each thread whole rows. Its cross-entropy computes the per-row terms in parallel
  * but adds them up in row order on one thread, so the sum has the same bits at any thread count.
  */
 #include <math.h>
 #include <stdlib.h>
 
+#include "activations_loops.h"
 #include "mlp_kernels_impl.h"
-
-static void softmax_row(double *out, const double *x, int cols) {
-    double max = x[0];
-    for (int j = 1; j < cols; j++)
-        if (x[j] > max) max = x[j];
-    double sum = 0.0;
-    for (int j = 0; j < cols; j++) {
-        out[j] = exp(x[j] - max);
-        sum += out[j];
-    }
-    for (int j = 0; j < cols; j++) out[j] /= sum;
-}
 
 void mlp_softmax_naive(double *out, const double *x, int rows, int cols) {
     if (cols <= 0) return;
-    for (int r = 0; r < rows; r++) softmax_row(out + (size_t)r * cols, x + (size_t)r * cols, cols);
+    for (int r = 0; r < rows; r++)
+        mlp_softmax_row(out + (size_t)r * cols, x + (size_t)r * cols, cols);
 }
 
 void mlp_softmax_omp(double *out, const double *x, int rows, int cols) {
     if (cols <= 0) return;
 #pragma omp parallel for schedule(static)
-    for (int r = 0; r < rows; r++) softmax_row(out + (size_t)r * cols, x + (size_t)r * cols, cols);
+    for (int r = 0; r < rows; r++)
+        mlp_softmax_row(out + (size_t)r * cols, x + (size_t)r * cols, cols);
 }
 
 static double row_loss(const double *y, const int *labels, int cols, int r) {

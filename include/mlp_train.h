@@ -1,0 +1,57 @@
+/* mlp_train.h: SEED.md's training run (SGD on random batches drawn with replacement), shared by
+ * build/train and bench_all, and the projection of a numerical-gradient run too long to run. */
+#ifndef MLP_TRAIN_H
+#define MLP_TRAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mlp_idx.h"
+
+typedef struct {
+    const char *grad;    /* "backprop" or "numerical" */
+    const char *variant; /* kernel variant (backprop) or numerical-gradient variant */
+    int threads;         /* OpenMP threads; <= 0 keeps OpenMP's default */
+    int iters, batch, hidden;
+    double lr;
+    uint64_t seed;
+    bool progress;       /* every 1000 iterations the loss on stdout; on a terminal (stderr), a
+                            line with time left */
+} mlp_train_config;
+
+#define MLP_TRAIN_DEFAULTS                                                                        \
+    {.grad = "backprop", .variant = "simd_omp", .threads = 0, .iters = 10000, .batch = 100,      \
+     .hidden = 100, .lr = 0.1, .seed = 42, .progress = true}
+
+typedef struct {
+    double seconds;        /* the training loop alone, as the NumPy figures are */
+    double ms_per_iter;
+    double eval_seconds;   /* the final accuracy passes */
+    double loss_first, loss_last; /* recorded after the first and the last update (SEED.md) */
+    double train_accuracy, test_accuracy;
+    double *losses;        /* (iters): the loss of every iteration; free() it */
+    int threads;           /* OpenMP threads the run used: 1 unless the variant's name ends in omp */
+} mlp_train_result;
+
+/* Run the training: the net starts from mlp_net_init(seed); the batches come from a second
+ * stream seeded by the same seed, so one seed names one loss curve, bit for bit, at every thread
+ * count. A numerical run records its losses and accuracies on the kernel variant of the same
+ * name, or on simd_omp when there is none (incremental*). Returns 0, or -1 with one line in err
+ * (unknown grad or variant, a size or rate out of range, an empty data set); then res->losses
+ * is NULL. */
+int mlp_train(mlp_train_result *res, const mlp_train_config *cfg, const mlp_dataset *train,
+              const mlp_dataset *test, char *err, size_t errlen);
+
+/* x (B,784) doubles and labels (B) of the samples idx (B) of d, or of its first B when idx is
+ * NULL: the float pixels promoted to double, as NumPy promotes them. */
+void mlp_gather(double *x, int *labels, const mlp_dataset *d, const int *idx, int B);
+
+/* Seconds per training iteration of the numerical-gradient variant cfg->variant at cfg's batch
+ * and hidden size (on cfg->threads), projected from timing a strided sample of each parameter
+ * array (W1, b1, W2, b2) on the first cfg->batch training images for about budget seconds in
+ * all: each array's time per parameter times its size. *measured: how many parameters' central
+ * differences (perturbations) were timed. Returns 0, or -1 with one line in err. */
+int mlp_numgrad_projection(double *s_per_iter, long *measured, const mlp_train_config *cfg,
+                           const mlp_dataset *train, double budget, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,120 @@
+/* activations_avx2.h: the AVX2 loops of exp, sigmoid and softmax, written once and inlined with
+ * the exp that each variant brings: `simd` passes our own mlp_exp4 (exp_avx2.h), `sleef` passes
+ * SLEEF's Sleef_expd4_u10avx2. Only the exp differs between the two, so the benchmark compares
+ * exactly that. Private to the library.
+ *
+ * Loops run four doubles per step; the last 1 to 3 elements go through a 4-wide buffer padded
+ * with a neutral value, so that every element, tail or not, is computed by the same vector code
+ * (and the same bits come out whatever the split between threads).
+ */
+#ifndef MLP_ACTIVATIONS_AVX2_H
+#define MLP_ACTIVATIONS_AVX2_H
+
+#include <immintrin.h>
+#include <math.h>
+#include <stddef.h>
+#include <string.h>
+
+typedef __m256d (*mlp_exp4_fn)(__m256d x);
+
+/* always_inline so that the exp passed in becomes a direct, inlined call in each variant. */
+#define MLP_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
+
+/* The n < 4 doubles at p, the other lanes set to fill. */
+MLP_AVX2_INLINE __m256d mlp_load_tail(const double *p, size_t n, double fill) {
+    double buf[4] = {fill, fill, fill, fill};
+    if (n) memcpy(buf, p, n * sizeof *p);
+    return _mm256_loadu_pd(buf);
+}
+
+/* The first n < 4 lanes of v to p. */
+MLP_AVX2_INLINE void mlp_store_tail(double *p, __m256d v, size_t n) {
+    double buf[4];
+    _mm256_storeu_pd(buf, v);
+    if (n) memcpy(p, buf, n * sizeof *p);
+}
+
+/* out (n) = exp(in (n)). */
+MLP_AVX2_INLINE void mlp_exp_avx2(double *out, const double *in, size_t n, mlp_exp4_fn exp4) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(out + i, exp4(_mm256_loadu_pd(in + i)));
+    if (i < n)
+        mlp_store_tail(out + i, exp4(mlp_load_tail(in + i, n - i, 0.0)), n - i);
+}
+
+/* 1 / (1 + exp(-x)): exp(-x) = inf gives exactly 0, exp(-x) = 0 exactly 1, NaN stays NaN. */
+MLP_AVX2_INLINE __m256d mlp_sigmoid4(__m256d x, mlp_exp4_fn exp4) {
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d e = exp4(_mm256_xor_pd(x, _mm256_set1_pd(-0.0)));
+    return _mm256_div_pd(one, _mm256_add_pd(one, e));
+}
+
+/* out (n) = sigmoid(in (n)). */
+MLP_AVX2_INLINE void mlp_sigmoid_avx2(double *out, const double *in, size_t n, mlp_exp4_fn exp4) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(out + i, mlp_sigmoid4(_mm256_loadu_pd(in + i), exp4));
+    if (i < n)
+        mlp_store_tail(out + i, mlp_sigmoid4(mlp_load_tail(in + i, n - i, 0.0), exp4), n - i);
+}
+
+/* dz (n) = (1 - z) * z * da, multiplied in naive's order, so it has naive's bits. */
+MLP_AVX2_INLINE __m256d mlp_sigmoid_grad4(__m256d z, __m256d da) {
+    return _mm256_mul_pd(_mm256_mul_pd(_mm256_sub_pd(_mm256_set1_pd(1.0), z), z), da);
+}
+
+MLP_AVX2_INLINE void mlp_sigmoid_grad_avx2(double *dz, const double *z, const double *da,
+                                           size_t n) {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        _mm256_storeu_pd(dz + i,
+                         mlp_sigmoid_grad4(_mm256_loadu_pd(z + i), _mm256_loadu_pd(da + i)));
+    if (i < n)
+        mlp_store_tail(
+            dz + i,
+            mlp_sigmoid_grad4(mlp_load_tail(z + i, n - i, 0.0), mlp_load_tail(da + i, n - i, 0.0)),
+            n - i);
+}
+
+MLP_AVX2_INLINE double mlp_hmax(__m256d v) {
+    __m128d m = _mm_max_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_max_sd(m, _mm_unpackhi_pd(m, m)));
+}
+
+MLP_AVX2_INLINE double mlp_hsum(__m256d v) {
+    __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
+}
+
+/* One row: out (cols) = exp(x - max) / sum. The tail is padded with -inf, which changes
+ * neither the max nor the sum (exp(-inf) = 0). The sum is kept in 4 lanes, added up at the end
+ * in a fixed order. Scaling multiplies by 1/sum instead of dividing: one more rounding than
+ * naive's division, so each element is within 1 ulp of the divided value plus the exp's error. */
+MLP_AVX2_INLINE void mlp_softmax_row_avx2(double *out, const double *x, size_t cols,
+                                          mlp_exp4_fn exp4) {
+    size_t i = 0;
+    __m256d vmax = _mm256_set1_pd(-INFINITY);
+    for (; i + 4 <= cols; i += 4)
+        vmax = _mm256_max_pd(vmax, _mm256_loadu_pd(x + i));
+    vmax = _mm256_max_pd(vmax, mlp_load_tail(x + i, cols - i, -INFINITY));
+    vmax = _mm256_set1_pd(mlp_hmax(vmax));
+
+    __m256d vsum = _mm256_setzero_pd();
+    for (i = 0; i + 4 <= cols; i += 4) {
+        const __m256d e = exp4(_mm256_sub_pd(_mm256_loadu_pd(x + i), vmax));
+        _mm256_storeu_pd(out + i, e);
+        vsum = _mm256_add_pd(vsum, e);
+    }
+    const __m256d e = exp4(_mm256_sub_pd(mlp_load_tail(x + i, cols - i, -INFINITY), vmax));
+    mlp_store_tail(out + i, e, cols - i);
+    vsum = _mm256_add_pd(vsum, e);
+
+    const __m256d inv = _mm256_set1_pd(1.0 / mlp_hsum(vsum));
+    for (i = 0; i + 4 <= cols; i += 4)
+        _mm256_storeu_pd(out + i, _mm256_mul_pd(_mm256_loadu_pd(out + i), inv));
+    for (; i < cols; i++)
+        out[i] *= _mm256_cvtsd_f64(inv);
+}
+
+#endif

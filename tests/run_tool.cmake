@@ -1,0 +1,31 @@
+# run_tool.cmake: run a command-line tool as a test and check what a user would see.
+#   cmake -DTOOL=path -DARGS="a|b|c" -DRC=n [-DMATCH=regex] [-DJSON=file -DKEYS="k|a.b|..."] -P run_tool.cmake
+# The exit status must be RC and the output (stdout and stderr) must match MATCH. A usage error
+# (RC 2) must be one line on stderr. JSON, when given, must parse and hold every key of KEYS,
+# a dotted path for a nested one.
+string(REPLACE "|" ";" args "${ARGS}")
+if(DEFINED JSON)
+  file(REMOVE "${JSON}")
+endif()
+execute_process(COMMAND ${TOOL} ${args} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL RC)
+  message(FATAL_ERROR "exit status ${rc}, expected ${RC}")
+endif()
+if(DEFINED MATCH AND NOT "${out}${err}" MATCHES "${MATCH}")
+  message(FATAL_ERROR "the output does not match '${MATCH}'")
+endif()
+if(RC EQUAL 2 AND NOT err MATCHES "^[^\n]+\n$")
+  message(FATAL_ERROR "a usage error must be one line on stderr")
+endif()
+if(DEFINED JSON)
+  file(READ "${JSON}" text)
+  string(REPLACE "|" ";" keys "${KEYS}")
+  foreach(key ${keys})
+    string(REPLACE "." ";" path "${key}")
+    string(JSON value ERROR_VARIABLE missing GET "${text}" ${path})
+    if(missing)
+      message(FATAL_ERROR "${JSON}: no key ${key} (${missing})")
+    endif()
+  endforeach()
+endif()
