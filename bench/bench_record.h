@@ -13,17 +13,21 @@ typedef struct {
     char shape[48];    /* "100x784x100", "1000000", "100x1000", "784-100-10/B100" ... */
     int threads;
     int reps;                     /* repetitions measured */
-    double rep_ns[MLPB_MAX_REPS]; /* real time per iteration of each repetition, ns */
+    double measured_units;        /* units timed in all, over every repetition's iterations */
+    /* Times, flops and bytes are per unit: per call when unit is "", else per element,
+     * perturbation ... so that variants timed over different amounts of work compare. */
+    char unit[16];
+    double rep_ns[MLPB_MAX_REPS]; /* real time per unit in each repetition, ns */
     double median_ns, mean_ns, stddev_ns, min_ns, cv; /* over the repetitions */
-    double flops;      /* floating-point operations per iteration (0: not compute-bound) */
-    double bytes;      /* bytes moved per iteration (0: not memory-bound) */
-    char label[96];    /* Google Benchmark's label: e.g. how a "per perturbation" time scales */
+    double flops;      /* floating-point operations per unit (0: not compute-bound) */
+    double bytes;      /* bytes moved per unit (0: not memory-bound) */
+    char label[96];    /* Google Benchmark's label: what else a reader should know */
 } mlpb_record;
 
 typedef struct {
     char cpu_model[128];
     char topology[512];  /* hwloc summary: packages, L3 domains, cores, PUs, caches, NUMA */
-    char binding[1024];  /* thread -> core (L3 domain) of the run's widest sweep point, checked */
+    char binding[4096];  /* per thread count: thread -> core (L3 domain), checked after binding */
     char pin_policy[16]; /* compact | spread | none */
     int cores;           /* physical cores */
     double peak_gflops_1core, peak_gflops_all; /* measured FMA throughput */

@@ -17,32 +17,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "workload.h"
+
 #ifndef MLP_SCRIPTS_DIR
 #error "MLP_SCRIPTS_DIR (the folder of the gnuplot scripts) is set by bench/CMakeLists.txt"
 #endif
-
-/* The shapes bench_all gives issue 5's targets, as in its benchmark names (bench_all.c):
- * matmul shapes are M x K x N of C (M,N) = op(A) (M,K) . op(B) (K,N). */
-static const char *const SHAPE_X_W1 = "100x784x100";   /* a1 = x . W1 */
-static const char *const SHAPE_XT_DZ1 = "784x100x100"; /* gW1 = x^T . dz1 */
-static const char *const SHAPE_Z1T_DY = "100x100x10";  /* gW2 = z1^T . dy: N = 10 */
-static const char *const SHAPE_DY_W2T = "100x10x100";  /* da1 = dy . W2^T: K = 10 */
-static const char *const SHAPE_SQUARE = "1024x1024x1024";
-static const char *const SHAPE_SIGMOID_BIG = "1000000";
-static const char *const SHAPE_SOFTMAX_BIG = "100x1000";
-
-/* The network and the blog's run (SEED.md). */
-enum { NET_IN = 784, NET_HIDDEN = 100, NET_OUT = 10, NET_BATCH = 100, BLOG_ITERS = 10000 };
-#define NET_PARAMS (NET_IN * NET_HIDDEN + NET_HIDDEN + NET_HIDDEN * NET_OUT + NET_OUT)
-/* Dense FLOP, 2 per multiply-add of the products (the element-wise work is noise beside them).
- * A forward: x.W1 and z1.W2, 15.9 MFLOP. A backprop iteration: the gradient's forward, its three
- * backward products (gW2, da1, gW1), and the loss's forward after the update, 47.8 MFLOP. The
- * numerical gradient: two forwards per parameter, 2.53 TFLOP. */
-#define FORWARD_FLOPS (2.0 * NET_BATCH * (NET_IN * NET_HIDDEN + NET_HIDDEN * NET_OUT))
-#define BACKPROP_FLOPS                                                                            \
-    (2 * FORWARD_FLOPS +                                                                          \
-     2.0 * NET_BATCH * (NET_HIDDEN * NET_OUT + NET_OUT * NET_HIDDEN + NET_IN * NET_HIDDEN))
-#define NUMGRAD_FLOPS (2.0 * NET_PARAMS * FORWARD_FLOPS)
 
 typedef struct {
     const char *dir;
@@ -105,6 +84,13 @@ static void human_s(char *buf, size_t n, double s) {
     while (s >= units[u].limit) u++;
     double v = s / units[u].unit;
     snprintf(buf, n, v >= 100 ? "%.0f %s" : "%.3g %s", v, units[u].name);
+}
+
+/* A time per unit: "45.1 µs" per call, "0.83 ns/element" per element. */
+static void per_unit(char *buf, size_t n, double ns, const char *unit) {
+    char t[32];
+    human_s(t, sizeof t, ns * 1e-9);
+    snprintf(buf, n, "%s%s%s", t, *unit ? "/" : "", unit);
 }
 
 /* v printed with fmt, or "-" (Markdown) when it is not a number. */
@@ -231,9 +217,9 @@ static int write_kernels(report *r) {
             const mlpb_record *x = &r->recs[i];
             if (strcmp(x->kernel, r->recs[k].kernel) != 0) continue;
             metrics mt = metrics_of(r, x);
-            char med[32], mn[32], cv[32], rate[48], sp[32], pct[48];
-            human_s(med, sizeof med, x->median_ns * 1e-9);
-            human_s(mn, sizeof mn, x->min_ns * 1e-9);
+            char med[48], mn[48], cv[32], rate[48], sp[32], pct[48];
+            per_unit(med, sizeof med, x->median_ns, x->unit);
+            per_unit(mn, sizeof mn, x->min_ns, x->unit);
             num(cv, sizeof cv, "%.1f%%", 100 * x->cv);
             if (isfinite(mt.rate)) snprintf(rate, sizeof rate, "%.3g %s", mt.rate, mt.unit);
             else snprintf(rate, sizeof rate, "-");
@@ -565,12 +551,12 @@ static int targets(const report *r, target_row *rows) {
     t = &rows[n++];
     snprintf(t->what, sizeof t->what,
              "backprop training, `simd_omp`, dense-equivalent rate (%.1f MFLOP/iteration)",
-             BACKPROP_FLOPS * 1e-6);
+             TRAIN_ITER_FLOPS * 1e-6);
     snprintf(t->reference, sizeof t->reference, "all-core FMA peak (%.1f GFLOP/s)",
              m->peak_gflops_all);
     snprintf(t->target, sizeof t->target, ">= 1.6x peak");
     if (bp && bp->s_per_iter > 0 && m->peak_gflops_all > 0) {
-        double rate = BACKPROP_FLOPS / bp->s_per_iter * 1e-9;
+        double rate = TRAIN_ITER_FLOPS / bp->s_per_iter * 1e-9;
         snprintf(t->measured, sizeof t->measured, "%.2fx (%.1f GFLOP/s, %d threads%s)",
                  rate / m->peak_gflops_all, rate, bp->threads,
                  bp->run_through ? "" : ", projected");
@@ -651,9 +637,11 @@ static int gnuplot(const report *r, const char *script, const char *vars) {
 }
 
 /* Draw every chart; the outcome, one line, goes to r->charts (and stderr when not all went well).
- * Returns -1 only when a data file could not be written. */
-static int charts(report *r, const char *loss_csv) {
-    if (strpbrk(r->dir, "'\"$`\\") || (loss_csv && strpbrk(loss_csv, "'\"$`\\"))) {
+ * The loss chart shows loss.csv, the backprop run's curve, and over it loss_numerical.csv, the
+ * numerical-gradient run's, when they are in the folder. Returns -1 only when a data file could
+ * not be written. */
+static int charts(report *r) {
+    if (strpbrk(r->dir, "'\"$`\\")) {
         snprintf(r->charts, sizeof r->charts, "charts skipped: quotes or $ in the folder name");
     } else if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
         snprintf(r->charts, sizeof r->charts,
@@ -672,8 +660,8 @@ static int charts(report *r, const char *loss_csv) {
         }
         failed += gnuplot(r, "plot_hours.gp", "") != 0;
         drawn++;
-        if (loss_csv) {
-            snprintf(vars, sizeof vars, "loss='%s'", loss_csv);
+        if (exists(r, "loss.csv")) {
+            snprintf(vars, sizeof vars, "numerical=%d", exists(r, "loss_numerical.csv"));
             failed += gnuplot(r, "plot_loss.gp", vars) != 0;
             drawn++;
         }
@@ -784,7 +772,7 @@ static int write_main(report *r, const hours_row *hours, int n_hours, int comple
 
 int mlpb_write_reports(const char *dir, const mlpb_record *recs, int n_recs,
                        const mlpb_training *train, int n_train, const mlpb_machine *m,
-                       const char *loss_csv, char *err, size_t errlen) {
+                       bool with_charts, char *err, size_t errlen) {
     report r = {.dir = dir, .recs = recs, .n_recs = n_recs, .train = train, .n_train = n_train,
                 .m = m, .err = err, .errlen = errlen};
     struct stat st;
@@ -803,11 +791,13 @@ int mlpb_write_reports(const char *dir, const mlpb_record *recs, int n_recs,
         return -1;
     }
     int n_hours = hours_rows(&r, hours);
+    if (!with_charts)
+        snprintf(r.charts, sizeof r.charts, "not drawn yet: charts are drawn when the run ends");
     char marker[1024];
     snprintf(marker, sizeof marker, "%s/INCOMPLETE", dir);
     int complete = stat(marker, &st) != 0;
     int rc = write_kernels(&r) || write_threads_csv(&r) || write_hours(&r, hours, n_hours) ||
-             write_machine(&r) || charts(&r, loss_csv) ||
+             write_machine(&r) || (with_charts ? charts(&r) : 0) ||
              write_main(&r, hours, n_hours, complete);
     free(hours);
     return rc ? -1 : 0;

@@ -207,22 +207,6 @@ static const char *dataset_kind(const mlp_dataset *train) {
     return "IDX";
 }
 
-static void cpu_model(char *out, size_t len) {
-    snprintf(out, len, "unknown");
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f) return;
-    char line[256];
-    while (fgets(line, sizeof line, f)) {
-        char *colon = strchr(line, ':');
-        if (strncmp(line, "model name", 10) == 0 && colon) {
-            snprintf(out, len, "%s", colon + 2);
-            out[strcspn(out, "\n")] = '\0';
-            break;
-        }
-    }
-    fclose(f);
-}
-
 /* --- --gradcheck --- */
 
 enum { N_ARRAYS = 4 };
@@ -303,7 +287,7 @@ static void write_json(FILE *f, const mlp_train_config *cfg, const mlp_train_res
                        const char *data_dir, const char *kind, double load_seconds,
                        check_row (*rows)[N_ARRAYS]) {
     char cpu[128];
-    cpu_model(cpu, sizeof cpu);
+    mlp_cpu_model(cpu, sizeof cpu);
     json j = {.f = f};
     fputc('{', f);
     json_str(&j, "grad", cfg->grad);
@@ -354,6 +338,7 @@ static void close_output(FILE *f, const char *path) {
 }
 
 int main(int argc, char **argv) {
+    mlp_openblas_use_avx2(argv);
     mlp_train_config cfg = MLP_TRAIN_DEFAULTS;
     const char *variant = NULL, *data_dir = MLP_DEFAULT_DATA_DIR, *csv_path = NULL,
                *json_path = NULL;

@@ -57,6 +57,10 @@ const mlp_matmul_variant *mlp_find_matmul(const char *name);
 const mlp_sigmoid_variant *mlp_find_sigmoid(const char *name);
 const mlp_softmax_variant *mlp_find_softmax(const char *name);
 
+/* Does the variant of this name (of any family, or of the numerical gradient) run on the OpenMP
+ * thread count? Ours end in "omp"; "openblas" runs as many of OpenBLAS's own threads. */
+bool mlp_variant_uses_threads(const char *name);
+
 /* Cross-entropy against one-hot labels t (rows,cols), as SEED.md allows; same value as the
  * index form for a one-hot t. */
 double mlp_cross_entropy_onehot(const double *y, const double *t, int rows, int cols);
@@ -73,5 +77,16 @@ void mlp_exp_simd(double *out, const double *in, size_t n);
 bool mlp_cpu_has_avx2_fma(void);
 /* One line for reports: which code the simd variants run on this CPU. */
 const char *mlp_simd_status(void);
+/* The CPU's model name from /proc/cpuinfo ("unknown" when there is none). */
+void mlp_cpu_model(char *out, size_t len);
+/* Call first in main: when OPENBLAS_CORETYPE is unset and the CPU has AVX2+FMA, sets it to
+ * Haswell and re-executes the program, so that the openblas variant runs AVX2 kernels like the
+ * simd ones (see matmul_openblas.c). A no-op without OpenBLAS. */
+void mlp_openblas_use_avx2(char **argv);
+/* The kernels OpenBLAS runs ("Haswell", ...), for reports. */
+const char *mlp_openblas_core(void);
+/* One line for reports: the versions of the libraries the variants link (zlib, OpenBLAS and
+ * SLEEF when built in). */
+const char *mlp_library_versions(void);
 
 #endif

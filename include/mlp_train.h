@@ -3,6 +3,7 @@
 #ifndef MLP_TRAIN_H
 #define MLP_TRAIN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -17,6 +18,8 @@ typedef struct {
     uint64_t seed;
     bool progress;       /* every 1000 iterations the loss on stdout; on a terminal (stderr), a
                             line with time left */
+    const volatile sig_atomic_t *stop; /* when set and nonzero (a signal handler's flag), the
+                                          run ends after the current iteration */
 } mlp_train_config;
 
 #define MLP_TRAIN_DEFAULTS                                                                        \
@@ -25,12 +28,13 @@ typedef struct {
 
 typedef struct {
     double seconds;        /* the training loop alone, as the NumPy figures are */
-    double ms_per_iter;
+    double ms_per_iter;    /* over the iterations done */
     double eval_seconds;   /* the final accuracy passes */
     double loss_first, loss_last; /* recorded after the first and the last update (SEED.md) */
     double train_accuracy, test_accuracy;
-    double *losses;        /* (iters): the loss of every iteration; free() it */
-    int threads;           /* OpenMP threads the run used: 1 unless the variant's name ends in omp */
+    int iters_done;        /* cfg->iters, unless cfg->stop ended the run early */
+    double *losses;        /* (iters_done): the loss of every iteration; free() it */
+    int threads;           /* threads the run used: 1 unless mlp_variant_uses_threads(variant) */
 } mlp_train_result;
 
 /* Run the training: the net starts from mlp_net_init(seed); the batches come from a second
@@ -49,8 +53,9 @@ void mlp_gather(double *x, int *labels, const mlp_dataset *d, const int *idx, in
 /* Seconds per training iteration of the numerical-gradient variant cfg->variant at cfg's batch
  * and hidden size (on cfg->threads), projected from timing a strided sample of each parameter
  * array (W1, b1, W2, b2) on the first cfg->batch training images for about budget seconds in
- * all: each array's time per parameter times its size. *measured: how many parameters' central
- * differences (perturbations) were timed. Returns 0, or -1 with one line in err. */
+ * all: each array's time per parameter times its size. *measured: how many perturbations (one
+ * parameter moved by +h or by -h, a forward pass in the seed's loop; two per parameter) were
+ * timed. Returns 0, or -1 with one line in err. */
 int mlp_numgrad_projection(double *s_per_iter, long *measured, const mlp_train_config *cfg,
                            const mlp_dataset *train, double budget, char *err, size_t errlen);
 

@@ -6,16 +6,33 @@
  * is compared single-threaded, all when it is compared with simd_omp. Zero sizes are handled
  * here because BLAS rejects a leading dimension of 0 (K == 0 in the AB form).
  * Compiled to nothing unless CMake found OpenBLAS (MLP_HAVE_OPENBLAS).
+ *
+ * OpenBLAS chooses its kernels once, when it is loaded, from the CPU or from OPENBLAS_CORETYPE.
+ * mlp_openblas_use_avx2 lets the programs compare like with like: it asks for the Haswell
+ * (AVX2+FMA) kernels, the instruction set of the simd variants, which is what OpenBLAS picks on
+ * Zen anyway. Without it, OpenBLAS 0.3.21 (Debian 12) falls back to its SSE3 "Prescott" kernels
+ * on CPUs newer than it knows, and takes AVX-512 kernels where it recognizes them.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "mlp_kernels_impl.h"
 
-/* ISO C forbids an empty translation unit: this keeps the file non-empty without OpenBLAS. */
-typedef int mlp_matmul_openblas_unused;
-
-#ifdef MLP_HAVE_OPENBLAS
+#ifndef MLP_HAVE_OPENBLAS
+void mlp_openblas_use_avx2(char **argv) { (void)argv; }
+const char *mlp_openblas_core(void) { return "none (built without OpenBLAS)"; }
+#else
 #include <cblas.h>
 #include <omp.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+void mlp_openblas_use_avx2(char **argv) {
+    if (getenv("OPENBLAS_CORETYPE") || !mlp_cpu_has_avx2_fma()) return;
+    setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+    execv("/proc/self/exe", argv); /* returns only when it failed: then OpenBLAS's own choice */
+}
+
+const char *mlp_openblas_core(void) { return openblas_get_corename(); }
 
 void mlp_matmul_openblas(double *C, const double *A, const double *B, mlp_form form, int M, int N,
                          int K) {

@@ -83,8 +83,7 @@ static int check_config(const mlp_train_config *cfg, const mlp_dataset *train, c
 
 static int run_threads(const mlp_train_config *cfg) {
     if (cfg->threads > 0) omp_set_num_threads(cfg->threads);
-    size_t n = strlen(cfg->variant);
-    return n >= 3 && strcmp(cfg->variant + n - 3, "omp") == 0 ? omp_get_max_threads() : 1;
+    return mlp_variant_uses_threads(cfg->variant) ? omp_get_max_threads() : 1;
 }
 
 /* Share of d's samples the net classifies right, in chunks so the scratch stays small. */
@@ -135,7 +134,8 @@ int mlp_train(mlp_train_result *res, const mlp_train_config *cfg, const mlp_data
     bool tty = cfg->progress && isatty(2);
     double start = mlp_now(), shown = start;
 
-    for (int it = 0; it < iters; it++) {
+    int it = 0;
+    for (; it < iters && !(cfg->stop && *cfg->stop); it++) {
         for (int b = 0; b < B; b++) idx[b] = uniform_below(&stream, train->count);
         mlp_gather(x, labels, train, idx, B);
         if (nv)
@@ -159,9 +159,10 @@ int mlp_train(mlp_train_result *res, const mlp_train_config *cfg, const mlp_data
     }
     res->seconds = mlp_now() - start;
     if (tty) fputs("\r\033[K", stderr);
-    res->ms_per_iter = 1e3 * res->seconds / iters;
-    res->loss_first = res->losses[0];
-    res->loss_last = res->losses[iters - 1];
+    res->iters_done = it;
+    res->ms_per_iter = it ? 1e3 * res->seconds / it : NAN;
+    res->loss_first = it ? res->losses[0] : NAN;
+    res->loss_last = it ? res->losses[it - 1] : NAN;
 
     double eval_start = mlp_now();
     res->train_accuracy = accuracy_of(&net, &ops, train);
@@ -209,7 +210,7 @@ int mlp_numgrad_projection(double *s_per_iter, long *measured, const mlp_train_c
             nv->numgrad(grad, &net, x, labels, B, which, m);
             t = mlp_now() - t;
             if (t >= budget / 4 || m == n) {
-                *measured += (long)m;
+                *measured += 2 * (long)m; /* two perturbations per parameter */
                 *s_per_iter += t / m * n;
                 break;
             }

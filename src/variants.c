@@ -40,6 +40,11 @@ const mlp_softmax_variant mlp_softmax_variants[] = {
     {NULL, NULL, NULL},
 };
 
+bool mlp_variant_uses_threads(const char *name) {
+    const size_t n = strlen(name);
+    return (n >= 3 && strcmp(name + n - 3, "omp") == 0) || strcmp(name, "openblas") == 0;
+}
+
 #define FIND(table, name)                                                                         \
     for (int i = 0; name && table[i].name; i++)                                                   \
         if (strcmp(table[i].name, name) == 0) return &table[i];                                   \

@@ -159,7 +159,7 @@ int main(void) {
     fclose(f);
 
     char err[256] = "";
-    int rc = mlpb_write_reports(dir, recs, n_recs, tr, n_train, &m, loss, err, sizeof err);
+    int rc = mlpb_write_reports(dir, recs, n_recs, tr, n_train, &m, true, err, sizeof err);
     CHECK(rc == 0);
     if (rc) fprintf(stderr, "    error: %s\n", err);
 
@@ -270,14 +270,14 @@ int main(void) {
     f = fopen(marker, "w");
     CHECK(f != NULL);
     if (f) fclose(f);
-    CHECK(mlpb_write_reports(dir, recs, n_recs, tr, n_train, &m, NULL, err, sizeof err) == 0);
+    CHECK(mlpb_write_reports(dir, recs, n_recs, tr, n_train, &m, true, err, sizeof err) == 0);
     report = slurp(dir, "REPORT.md");
     CHECK(report && strstr(report, "**Run:** **INCOMPLETE**"));
     free(report);
 
     /* Bad input: a folder that does not exist is an error with a message, not a crash. */
     err[0] = '\0';
-    CHECK(mlpb_write_reports("/nonexistent/folder", recs, n_recs, tr, n_train, &m, NULL, err,
+    CHECK(mlpb_write_reports("/nonexistent/folder", recs, n_recs, tr, n_train, &m, true, err,
                              sizeof err) == -1);
     CHECK(strstr(err, "does not exist") != NULL);
 
