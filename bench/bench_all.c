@@ -481,6 +481,7 @@ int main(int argc, char **argv) {
     if (o.plan) {
         print_plan(s, sweep, n_sweep);
         mlpb_topo_free(topo);
+        free(o.gb_args);
         return 0;
     }
     regex_t filter;

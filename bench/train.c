@@ -34,8 +34,8 @@ static const char usage[] =
     "  --lr X           learning rate (0.1)     --seed N    weights and batches (42)\n"
     "  --hidden N       hidden units (100 as the blog; the book uses 50)\n"
     "  --data DIR       the four IDX files, .gz or not (" MLP_DEFAULT_DATA_DIR ")\n"
-    "  --loss-csv FILE  write \"iteration,loss\" for every iteration (FILE is overwritten)\n"
-    "  --json FILE      write a summary as JSON (FILE is overwritten)\n"
+    "  --loss-csv FILE  write \"iteration,loss\" for every iteration into FILE, a new file\n"
+    "  --json FILE      write a summary as JSON into FILE, a new file\n"
     "  --gradcheck      first compare every numerical variant with backprop on the first\n"
     "                   min(batch,100) training images and the initial net: all parameters for\n"
     "                   incremental*, a strided sample of 50 per array for the others; ok when\n"
@@ -127,13 +127,36 @@ static void format_duration(char *out, size_t len, double seconds) {
     else snprintf(out, len, "%.1f s", seconds);
 }
 
+/* The output files this run created, empty until the run ends: removed when it stops early. */
+static const char *created[2];
+static int n_created;
+
+static void remove_created(void) {
+    while (n_created) remove(created[--n_created]);
+}
+
+/* A new file: earlier results are never overwritten. */
 static FILE *open_output(const char *path) {
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, "wx");
     if (!f) {
-        fprintf(stderr, "train: cannot write %s: %s\n", path, strerror(errno));
+        if (errno == EEXIST)
+            fprintf(stderr, "train: %s exists: earlier results are never overwritten; remove it "
+                    "or choose another name\n", path);
+        else
+            fprintf(stderr, "train: cannot write %s: %s\n", path, strerror(errno));
+        remove_created();
         exit(EXIT_USAGE);
     }
+    created[n_created++] = path;
     return f;
+}
+
+/* An early exit with status rc: no empty output files left behind, the data sets freed. */
+static int finish(int rc, mlp_dataset *train, mlp_dataset *test) {
+    remove_created();
+    mlp_dataset_free(train);
+    mlp_dataset_free(test);
+    return rc;
 }
 
 /* --- JSON: one writer, so every key is written the same way. --- */
@@ -381,7 +404,7 @@ int main(int argc, char **argv) {
     double load_seconds = mlp_now();
     if (mlp_load_mnist(data_dir, &train, &test, err, sizeof err) != 0) {
         fprintf(stderr, "train: %s\n", err);
-        return 1;
+        return finish(1, &train, &test);
     }
     load_seconds = mlp_now() - load_seconds;
     const char *kind = dataset_kind(&train);
@@ -393,7 +416,7 @@ int main(int argc, char **argv) {
         long measured;
         if (mlp_numgrad_projection(&s_per_iter, &measured, &cfg, &train, 2.0, err, sizeof err)) {
             fprintf(stderr, "train: %s\n", err);
-            return EXIT_USAGE;
+            return finish(EXIT_USAGE, &train, &test);
         }
         double total = s_per_iter * cfg.iters;
         char span[32];
@@ -405,7 +428,7 @@ int main(int argc, char **argv) {
             fprintf(stderr,
                     "train: not started: over an hour; use fewer --iters, a faster variant "
                     "(incremental_omp), or --force\n");
-            return EXIT_TOO_LONG;
+            return finish(EXIT_TOO_LONG, &train, &test);
         }
     }
 
@@ -419,7 +442,8 @@ int main(int argc, char **argv) {
     mlp_train_result res;
     if (mlp_train(&res, &cfg, &train, &test, err, sizeof err) != 0) {
         fprintf(stderr, "train: %s\n", err);
-        return EXIT_USAGE;
+        free(rows);
+        return finish(EXIT_USAGE, &train, &test);
     }
     printf("%s gradient, %s, %d thread%s, %d iterations of batch %d, lr %g, hidden %d, seed "
            "%llu\n",
