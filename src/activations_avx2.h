@@ -3,9 +3,9 @@
  * SLEEF's Sleef_expd4_u10avx2. Only the exp differs between the two, so the benchmark compares
  * exactly that. Private to the library.
  *
- * Loops run four doubles per step; the last 1 to 3 elements go through a 4-wide buffer padded
- * with a neutral value, so that every element, tail or not, is computed by the same vector code
- * (and the same bits come out whatever the split between threads).
+ * Loops run four doubles per step; the last 1 to 3 elements are loaded and stored under a mask,
+ * the other lanes padded with a neutral value, so that every element, tail or not, is computed
+ * by the same vector code (and the same bits come out whatever the split between threads).
  */
 #ifndef MLP_ACTIVATIONS_AVX2_H
 #define MLP_ACTIVATIONS_AVX2_H
@@ -13,25 +13,30 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stddef.h>
-#include <string.h>
 
 typedef __m256d (*mlp_exp4_fn)(__m256d x);
 
 /* always_inline so that the exp passed in becomes a direct, inlined call in each variant. */
 #define MLP_AVX2_INLINE __attribute__((target("avx2,fma"), always_inline)) static inline
 
+/* The mask of the first n < 4 lanes, for the tails of rows: vmaskmov loads and stores only
+ * those, where a copy through a buffer would cost a memcpy call (the network's softmax rows
+ * are 10 long, so every row has a tail). */
+MLP_AVX2_INLINE __m256i mlp_tail_mask(size_t n) {
+    const __m256i lane = _mm256_setr_epi64x(0, 1, 2, 3);
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x((long long)n), lane);
+}
+
 /* The n < 4 doubles at p, the other lanes set to fill. */
 MLP_AVX2_INLINE __m256d mlp_load_tail(const double *p, size_t n, double fill) {
-    double buf[4] = {fill, fill, fill, fill};
-    if (n) memcpy(buf, p, n * sizeof *p);
-    return _mm256_loadu_pd(buf);
+    const __m256i mask = mlp_tail_mask(n);
+    return _mm256_blendv_pd(_mm256_set1_pd(fill), _mm256_maskload_pd(p, mask),
+                            _mm256_castsi256_pd(mask));
 }
 
 /* The first n < 4 lanes of v to p. */
 MLP_AVX2_INLINE void mlp_store_tail(double *p, __m256d v, size_t n) {
-    double buf[4];
-    _mm256_storeu_pd(buf, v);
-    if (n) memcpy(p, buf, n * sizeof *p);
+    _mm256_maskstore_pd(p, mlp_tail_mask(n), v);
 }
 
 /* out (n) = exp(in (n)). */
@@ -87,12 +92,55 @@ MLP_AVX2_INLINE double mlp_hsum(__m256d v) {
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
 }
 
-/* One row: out (cols) = exp(x - max) / sum. The tail is padded with -inf, which changes
- * neither the max nor the sum (exp(-inf) = 0). The sum is kept in 4 lanes, added up at the end
+/* exp(x - max) of a row's tail of n < 4: the lanes past the row give 0, so that they add
+ * nothing to the sum. They are computed as exp(0) and then cleared: exp(-inf) would get there
+ * through an underflow, which costs an Intel core a microcode assist of a hundred cycles, on
+ * every row. */
+MLP_AVX2_INLINE __m256d mlp_exp_tail(const double *x, size_t n, __m256d vmax,
+                                     mlp_exp4_fn exp4) {
+    const __m256d mask = _mm256_castsi256_pd(mlp_tail_mask(n));
+    const __m256d e = exp4(_mm256_sub_pd(mlp_load_tail(x, n, 0.0), _mm256_and_pd(vmax, mask)));
+    return _mm256_and_pd(e, mask);
+}
+
+/* A row of at most 16 (the network's 10 classes) in at most 4 registers, read once and written
+ * once: going through memory as the long rows do, the masked store of the tail cannot forward
+ * to the loads that scale it, and each row waits for the store to retire. */
+enum { MLP_SHORT_ROW = 16 };
+MLP_AVX2_INLINE void mlp_softmax_short_row_avx2(double *out, const double *x, size_t cols,
+                                                mlp_exp4_fn exp4) {
+    const size_t nv = (cols + 3) / 4;
+    __m256d v[4], vmax = _mm256_set1_pd(-INFINITY), vsum = _mm256_setzero_pd();
+    for (size_t j = 0; j < nv; j++) {
+        v[j] = 4 * j + 4 <= cols ? _mm256_loadu_pd(x + 4 * j)
+                                 : mlp_load_tail(x + 4 * j, cols - 4 * j, -INFINITY);
+        vmax = _mm256_max_pd(vmax, v[j]);
+    }
+    vmax = _mm256_set1_pd(mlp_hmax(vmax));
+    for (size_t j = 0; j < nv; j++) {
+        v[j] = 4 * j + 4 <= cols ? exp4(_mm256_sub_pd(v[j], vmax))
+                                 : mlp_exp_tail(x + 4 * j, cols - 4 * j, vmax, exp4);
+        vsum = _mm256_add_pd(vsum, v[j]);
+    }
+    const __m256d inv = _mm256_set1_pd(1.0 / mlp_hsum(vsum));
+    for (size_t j = 0; j < nv; j++) {
+        if (4 * j + 4 <= cols)
+            _mm256_storeu_pd(out + 4 * j, _mm256_mul_pd(v[j], inv));
+        else
+            mlp_store_tail(out + 4 * j, _mm256_mul_pd(v[j], inv), cols - 4 * j);
+    }
+}
+
+/* One row: out (cols) = exp(x - max) / sum. The tail is padded with -inf for the max and
+ * its exps are 0 (mlp_exp_tail), which changes neither the max nor the sum. The sum is kept in 4 lanes, added up at the end
  * in a fixed order. Scaling multiplies by 1/sum instead of dividing: one more rounding than
  * naive's division, so each element is within 1 ulp of the divided value plus the exp's error. */
 MLP_AVX2_INLINE void mlp_softmax_row_avx2(double *out, const double *x, size_t cols,
                                           mlp_exp4_fn exp4) {
+    if (cols <= MLP_SHORT_ROW) {
+        mlp_softmax_short_row_avx2(out, x, cols, exp4);
+        return;
+    }
     size_t i = 0;
     __m256d vmax = _mm256_set1_pd(-INFINITY);
     for (; i + 4 <= cols; i += 4)
@@ -106,7 +154,7 @@ MLP_AVX2_INLINE void mlp_softmax_row_avx2(double *out, const double *x, size_t c
         _mm256_storeu_pd(out + i, e);
         vsum = _mm256_add_pd(vsum, e);
     }
-    const __m256d e = exp4(_mm256_sub_pd(mlp_load_tail(x + i, cols - i, -INFINITY), vmax));
+    const __m256d e = mlp_exp_tail(x + i, cols - i, vmax, exp4);
     mlp_store_tail(out + i, e, cols - i);
     vsum = _mm256_add_pd(vsum, e);
 

@@ -3,7 +3,7 @@
  *
  * Method (after Cody & Waite, as in fdlibm and SLEEF's expd4): write x = k*ln2 + r with k an
  * integer and |r| <= ln2/2, evaluate exp(r) with a polynomial, and multiply by 2^k built in the
- * exponent bits. Every edge case is handled in vector code, without branches:
+ * exponent bits. Every edge case is handled in vector code, lane by lane (mlp_exp4_any):
  *   - x is clamped to [-746, 710] first, so k always fits the exponent arithmetic; exp(710)
  *     overflows to +inf and exp(-746) underflows to 0 by themselves, which gives +inf above
  *     709.78, 0 below -745.13, exp(+inf) = inf and exp(-inf) = 0.
@@ -13,7 +13,9 @@
  *     are not flushed to 0 and stay within 1 ulp; overflow gives inf.
  *   - NaN goes through the clamp and the arithmetic unchanged.
  * No table and no gather (glibc's libmvec exp gathers from a 1024-entry table, slow on Zen):
- * the loop is FMAs and a few integer and blend operations, which also run on Zen's other pipes.
+ * the loop is FMAs and a few integer operations, which also run on Zen's other pipes. The edge
+ * handling costs four operations a vector, so it runs only when some lane needs it (see
+ * mlp_exp4); the common path is the range reduction, the polynomial and one integer scaling.
  * Floating-point flags (overflow, underflow, inexact) may be raised; they never change a value.
  */
 #ifndef MLP_EXP_AVX2_H
@@ -51,24 +53,44 @@ __attribute__((target("avx2,fma"))) static inline __m256d mlp_expm1_poly4(__m256
     return _mm256_fmadd_pd(q, r2, r);
 }
 
-/* exp of four doubles, within 2 ulp of libm (tests/test_exp.c measures it). */
-__attribute__((target("avx2,fma"))) static inline __m256d mlp_exp4(__m256d x) {
+/* k = round(x/ln2) and r = x - k*ln2, for both paths below. Adding 1.5*2^52 rounds x/ln2 to
+ * the nearest integer k and leaves k in the low bits of t: bits(t) = bits(1.5*2^52) + k, for
+ * the exponent arithmetic. */
+__attribute__((target("avx2,fma"))) static inline __m256d mlp_exp_reduce(__m256d x, __m256d *t,
+                                                                         __m256d *k) {
+    const __m256d shifter = _mm256_set1_pd(0x1.8p52);
+    *t = _mm256_fmadd_pd(x, _mm256_set1_pd(0x1.71547652b82fep+0), shifter);
+    *k = _mm256_sub_pd(*t, shifter);
+    const __m256d r = _mm256_fnmadd_pd(*k, _mm256_set1_pd(MLP_EXP_LN2_HI), x);
+    return _mm256_fnmadd_pd(*k, _mm256_set1_pd(MLP_EXP_LN2_LO), r);
+}
+
+/* The exp of x when every lane's result is a normal double, |x| <= MLP_EXP_NORMAL: 2^k is one
+ * integer add and shift into the exponent field (k + 1023 fits it: |k| <= 1020), and
+ * (1 + p) * 2^k is one FMA. On these lanes it gives the bits of mlp_exp4_any, whose two
+ * power-of-two factors only round when the result is subnormal or overflows. */
+#define MLP_EXP_NORMAL 707.0
+__attribute__((target("avx2,fma"))) static inline __m256d mlp_exp4_normal(__m256d x) {
+    __m256d t, k;
+    const __m256d r = mlp_exp_reduce(x, &t, &k);
+    /* Shifting bits(t) + 1023 left by 52 drops the bits of 1.5*2^52 and leaves k + 1023. */
+    const __m256d scale = _mm256_castsi256_pd(_mm256_slli_epi64(
+        _mm256_add_epi64(_mm256_castpd_si256(t), _mm256_set1_epi64x(1023)), 52));
+    return _mm256_fmadd_pd(mlp_expm1_poly4(r), scale, scale);
+}
+
+/* The exp of any x, within 2 ulp of libm (tests/test_exp.c measures it). */
+__attribute__((target("avx2,fma"))) static inline __m256d mlp_exp4_any(__m256d x) {
     /* max/min return their second operand when one is NaN: the clamp keeps NaN, and NaN then
      * flows through the arithmetic below to the result, with no blend at the end. */
     const __m256d clamped =
         _mm256_min_pd(_mm256_set1_pd(710.0), _mm256_max_pd(_mm256_set1_pd(-746.0), x));
-    /* Adding 1.5*2^52 rounds x/ln2 to the nearest integer k and leaves k in the low bits of t:
-     * bits(t) = bits(1.5*2^52) + k, for the exponent arithmetic below. */
-    const __m256d shifter = _mm256_set1_pd(0x1.8p52);
-    const __m256d t = _mm256_fmadd_pd(clamped, _mm256_set1_pd(0x1.71547652b82fep+0), shifter);
-    const __m256d k = _mm256_sub_pd(t, shifter);
-    __m256d r = _mm256_fnmadd_pd(k, _mm256_set1_pd(MLP_EXP_LN2_HI), clamped);
-    r = _mm256_fnmadd_pd(k, _mm256_set1_pd(MLP_EXP_LN2_LO), r);
+    __m256d t, k;
+    const __m256d r = mlp_exp_reduce(clamped, &t, &k);
     /* 2^k in two factors, 2^(k+c) * 2^-c with c = 64 for k < 0 and c = -64 otherwise: for
      * every k in [-1076, 1024] both are normal numbers, the first product is a normal number
      * and the second only rounds when the result is subnormal or overflows (to inf). The
-     * blends select on k's sign bit. Shifting bits(t) + c + 1023 left by 52 drops the bits of
-     * 1.5*2^52 and puts k + c + 1023 in the exponent field. */
+     * blends select on k's sign bit. */
     const __m256d bias = _mm256_blendv_pd(_mm256_castsi256_pd(_mm256_set1_epi64x(1023 - 64)),
                                           _mm256_castsi256_pd(_mm256_set1_epi64x(1023 + 64)), k);
     const __m256d scale_hi = _mm256_castsi256_pd(_mm256_slli_epi64(
@@ -77,6 +99,22 @@ __attribute__((target("avx2,fma"))) static inline __m256d mlp_exp4(__m256d x) {
     /* (1 + p) * scale_hi as one FMA: one operation and one rounding fewer than adding the 1. */
     const __m256d y = _mm256_fmadd_pd(mlp_expm1_poly4(r), scale_hi, scale_hi);
     return _mm256_mul_pd(y, scale_lo);
+}
+
+/* Does any lane of x lie outside [-limit, limit], or is it NaN? |x| - limit is negative, sign
+ * bit set, exactly for the lanes inside (NaN keeps |x|'s clear sign bit), and movemask reads the
+ * sign bits: a subtraction on an adder port instead of a compare on an FMA port, which the
+ * polynomial keeps busy. The branch it feeds is taken only by edge values, so it costs less than
+ * the blends it saves. */
+__attribute__((target("avx2,fma"))) static inline int mlp_any_beyond(__m256d x, double limit) {
+    const __m256d abs = _mm256_andnot_pd(_mm256_set1_pd(-0.0), x);
+    return _mm256_movemask_pd(_mm256_sub_pd(abs, _mm256_set1_pd(limit))) != 0xF;
+}
+
+/* exp of four doubles, within 2 ulp of libm: the normal path for ordinary inputs, the one that
+ * handles every edge when a lane needs it. The same bits either way. */
+__attribute__((target("avx2,fma"))) static inline __m256d mlp_exp4(__m256d x) {
+    return mlp_any_beyond(x, MLP_EXP_NORMAL) ? mlp_exp4_any(x) : mlp_exp4_normal(x);
 }
 
 #endif
