@@ -526,7 +526,7 @@ int main(int argc, char **argv) {
     r.n_recs = mlpb_gb_run(&r.recs, on_record, &r);
     machine_limits(&r.machine, r.recs, r.n_recs, r.widest);
 
-    const budget b = o.quick ? (budget){20, 2, 0} : (budget){90, 10, 1200};
+    const budget b = o.quick ? (budget){3, 1, 0} : (budget){90, 10, 1200};
     if (!stop_requested) training_phase(&r, &suite, &train, &test, &b);
     if (!stop_requested && mlpb_suite_selects(&suite, "numpy")) numpy_phase(&r, o.data, o.quick);
 

@@ -302,46 +302,84 @@ static int write_threads_csv(report *r) {
     return close_out(r, f, "threads.csv");
 }
 
-/* threads_<kernel>.dat for gnuplot: one block per series measured at two thread counts or more,
- * headed by its title, rows "threads speedup" in thread order. Returns how many series it wrote,
- * or -1. */
-static int write_threads_dat(report *r, const char *kernel) {
-    char name[96];
-    snprintf(name, sizeof name, "threads_%s.dat", kernel);
-    FILE *f = NULL;
-    int series = 0, failed = 0;
+/* One color per variant, the same in every chart, so that a reader learns them once. */
+static const char *variant_color(const char *variant) {
+    static const struct { const char *name, *color; } colors[] = {
+        {"naive", "#7f7f7f"},    {"simd", "#1f77b4"},        {"omp", "#2ca02c"},
+        {"simd_omp", "#d62728"}, {"openblas", "#000000"},    {"libmvec", "#ff7f0e"},
+        {"sleef", "#9467bd"},    {"incremental", "#8c564b"}, {"incremental_omp", "#e377c2"},
+    };
+    for (size_t i = 0; i < sizeof colors / sizeof *colors; i++)
+        if (strcmp(colors[i].name, variant) == 0) return colors[i].color;
+    return "#17becf";
+}
+
+/* For one kernel's chart: a panel per shape that has a series measured at two thread counts or
+ * more, each panel's data in threads_<kernel>_<panel>.dat (one block per variant, headed by its
+ * name, rows "threads speedup" in thread order), and the gnuplot variables that describe them
+ * in vars: panels, shape<i>, colors<i>. Returns how many panels, or -1. */
+static int write_threads_dat(report *r, const char *kernel, char *vars, size_t vars_len) {
+    int panels = 0, failed = 0;
+    size_t used = (size_t)snprintf(vars, vars_len, "kernel='%s'", kernel);
     int *idx = malloc(sizeof(int) * (size_t)(r->n_recs ? r->n_recs : 1));
     if (!idx) {
-        snprintf(r->err, r->errlen, "out of memory writing %s", name);
+        snprintf(r->err, r->errlen, "out of memory writing the %s chart's data", kernel);
         return -1;
     }
-    for (int i = 0; i < r->n_recs; i++) {
-        const mlpb_record *x = &r->recs[i];
-        if (strcmp(x->kernel, kernel) != 0 || !first_of_series(r, i)) continue;
-        const mlpb_record *one = find_rec(r, x->kernel, x->variant, x->shape, 1);
-        int n = 0;
-        for (int j = i; j < r->n_recs; j++) /* insertion sort by threads */
-            if (same_series(x, &r->recs[j]) && r->recs[j].median_ns > 0) {
-                int p = n++;
-                for (; p > 0 && r->recs[idx[p - 1]].threads > r->recs[j].threads; p--)
-                    idx[p] = idx[p - 1];
-                idx[p] = j;
+    for (int s = 0; s < r->n_recs && !failed; s++) {
+        const mlpb_record *shape = &r->recs[s];
+        bool first_shape = strcmp(shape->kernel, kernel) == 0;
+        for (int j = 0; j < s && first_shape; j++)
+            first_shape = strcmp(r->recs[j].kernel, kernel) != 0 ||
+                          strcmp(r->recs[j].shape, shape->shape) != 0;
+        if (!first_shape) continue;
+        FILE *f = NULL;
+        char name[160], colors[512] = "";
+        snprintf(name, sizeof name, "threads_%s_%d.dat", kernel, panels + 1);
+        int series = 0;
+        for (int i = s; i < r->n_recs; i++) {
+            const mlpb_record *x = &r->recs[i];
+            if (strcmp(x->kernel, kernel) != 0 || strcmp(x->shape, shape->shape) != 0 ||
+                !first_of_series(r, i))
+                continue;
+            const mlpb_record *one = find_rec(r, x->kernel, x->variant, x->shape, 1);
+            int n = 0;
+            for (int j = i; j < r->n_recs; j++) /* insertion sort by threads */
+                if (same_series(x, &r->recs[j]) && r->recs[j].median_ns > 0) {
+                    int p = n++;
+                    for (; p > 0 && r->recs[idx[p - 1]].threads > r->recs[j].threads; p--)
+                        idx[p] = idx[p - 1];
+                    idx[p] = j;
+                }
+            if (!one || n < 2) continue;
+            if (!f && !(f = open_out(r, name))) {
+                failed = 1;
+                break;
             }
-        if (!one || n < 2) continue;
-        if (!f && !(f = open_out(r, name))) {
+            fprintf(f, "%sthreads \"%s\"\n", series ? "\n\n" : "", x->variant);
+            for (int p = 0; p < n; p++) {
+                const mlpb_record *y = &r->recs[idx[p]];
+                fprintf(f, "%d %.6g\n", y->threads, one->median_ns / y->median_ns);
+            }
+            size_t c = strlen(colors);
+            snprintf(colors + c, sizeof colors - c, "%s%s", series ? " " : "",
+                     variant_color(x->variant));
+            series++;
+        }
+        if (!f) continue;
+        if (close_out(r, f, name)) {
             failed = 1;
             break;
         }
-        fprintf(f, "%sthreads \"%s %s\"\n", series ? "\n\n" : "", x->variant, x->shape);
-        for (int p = 0; p < n; p++) {
-            const mlpb_record *y = &r->recs[idx[p]];
-            fprintf(f, "%d %.6g\n", y->threads, one->median_ns / y->median_ns);
-        }
-        series++;
+        panels++;
+        if (used < vars_len)
+            used += (size_t)snprintf(vars + used, vars_len - used, "; shape%d='%s'; colors%d='%s'",
+                                     panels, shape->shape, panels, colors);
     }
     free(idx);
-    if (!f) return failed ? -1 : 0;
-    return close_out(r, f, name) ? -1 : series;
+    if (failed) return -1;
+    if (used < vars_len) snprintf(vars + used, vars_len - used, "; panels=%d", panels);
+    return panels;
 }
 
 /* ---- hours vs seconds ---- */
@@ -404,7 +442,8 @@ static void hours_fill(hours_row *h, double s_per_iter, long measured, const cha
     human_s(t, sizeof t, h->total_s);
     if (run_through) snprintf(h->total, sizeof h->total, "%s", t);
     else snprintf(h->total, sizeof h->total, "%s (%s)", t, proj);
-    snprintf(h->source, sizeof h->source, "%s", run_through ? "measured (run through)" : proj);
+    snprintf(h->source, sizeof h->source, "%s",
+             run_through ? "run through here" : "projected here from a measured sample");
 }
 
 static void quality(hours_row *h, double first, double last, double acc) {
@@ -430,14 +469,14 @@ static int hours_rows(const report *r, hours_row *rows) {
     snprintf(h->what, sizeof h->what, "numerical, blog's NumPy (Ryzen 9 5950X)");
     snprintf(h->per_iter, sizeof h->per_iter, "2.9 to 10.8 s (estimate)");
     snprintf(h->total, sizeof h->total, "8 to 30 h (estimate, not run)");
-    snprintf(h->source, sizeof h->source, "the blog's estimate, not run");
+    snprintf(h->source, sizeof h->source, "the blog's estimate");
     snprintf(h->quality, sizeof h->quality, "-");
     h = &rows[n++];
     *h = (hours_row){.total_s = 15.75};
     snprintf(h->what, sizeof h->what, "backprop, blog's NumPy (Ryzen 9 5950X)");
     snprintf(h->per_iter, sizeof h->per_iter, "1.57 ms");
     snprintf(h->total, sizeof h->total, "15.75 s");
-    snprintf(h->source, sizeof h->source, "measured by the blog (run through)");
+    snprintf(h->source, sizeof h->source, "the blog's measurement");
     snprintf(h->quality, sizeof h->quality, "2.2864 -> 0.0972, 92.07%% (MNIST)");
     if (!r->have_numpy) return n;
     h = &rows[n++];
@@ -459,6 +498,29 @@ static void hours_table(FILE *f, const hours_row *rows, int n) {
     for (int i = 0; i < n; i++)
         fprintf(f, "| %s | %s | %s | %s | %s |\n", rows[i].what, rows[i].per_iter, rows[i].total,
                 rows[i].source, rows[i].quality);
+}
+
+/* headline.md: the README's table, the hours-vs-seconds rows a reader looks for first (the
+ * baseline and the fastest of each method, the seed's NumPy here and the blog's figures), with
+ * the machine named; scripts/readme_headline.sh copies it into README.md. */
+static int write_headline(report *r, const hours_row *rows, int n) {
+    static const char *const picks[] = {
+        "backprop, naive,", "backprop, simd_omp,", "backprop, seed's NumPy",
+        "backprop, blog's", "numerical, naive,", "numerical, simd_omp,",
+        "numerical, incremental_omp,", "numerical, seed's NumPy", "numerical, blog's",
+    };
+    FILE *f = open_out(r, "headline.md");
+    if (!f) return -1;
+    fprintf(f, "The blog's run, 10,000 training iterations of batch 100, on %s (%d cores), "
+               "%s:\n\n| method, variant | 10,000 iterations | per iteration | loss first -> "
+               "last, test accuracy |\n|---|--:|--:|---|\n",
+            r->m->cpu_model, r->m->cores, r->m->date);
+    for (size_t k = 0; k < sizeof picks / sizeof *picks; k++)
+        for (int i = 0; i < n; i++)
+            if (strncmp(rows[i].what, picks[k], strlen(picks[k])) == 0)
+                fprintf(f, "| %s | %s | %s | %s |\n", rows[i].what, rows[i].total,
+                        rows[i].per_iter, rows[i].quality);
+    return close_out(r, f, "headline.md");
 }
 
 static int write_hours(report *r, const hours_row *rows, int n) {
@@ -630,7 +692,7 @@ enum { MAX_TARGETS = 16 };
 /* Run one gnuplot script with dir (and extra variables) set; 0 when it succeeded. Its messages
  * go to gnuplot.log in dir. */
 static int gnuplot(const report *r, const char *script, const char *vars) {
-    char cmd[3072];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "gnuplot -e \"dir='%s'; %s\" '%s/%s' 2>>'%s/gnuplot.log'", r->dir,
              vars, MLP_SCRIPTS_DIR, script, r->dir);
     return system(cmd);
@@ -648,13 +710,12 @@ static int charts(report *r) {
                  "charts skipped: gnuplot not found (apt-get install gnuplot-nox)");
     } else {
         int failed = 0, drawn = 0;
-        char vars[1200];
+        char vars[2400];
         for (int k = 0; k < r->n_recs; k++) {
             if (!first_of_kernel(r, k)) continue;
-            int series = write_threads_dat(r, r->recs[k].kernel);
-            if (series < 0) return -1;
-            if (series == 0) continue;
-            snprintf(vars, sizeof vars, "kernel='%s'", r->recs[k].kernel);
+            const int panels = write_threads_dat(r, r->recs[k].kernel, vars, sizeof vars);
+            if (panels < 0) return -1;
+            if (panels == 0) continue;
             failed += gnuplot(r, "plot_threads.gp", vars) != 0;
             drawn++;
         }
@@ -745,7 +806,7 @@ static int write_main(report *r, const hours_row *hours, int n_hours, int comple
           "and thread count.\n"
           "- [threads.csv](threads.csv): speedup and parallel efficiency against threads.\n"
           "- [hours_vs_seconds.md](hours_vs_seconds.md), [hours.csv](hours.csv): the table above "
-          "and its data.\n",
+          "and its data; [headline.md](headline.md): the README's shorter version.\n",
           f);
     for (int k = 0; k < r->n_recs; k++) {
         char png[96];
@@ -797,6 +858,7 @@ int mlpb_write_reports(const char *dir, const mlpb_record *recs, int n_recs,
     snprintf(marker, sizeof marker, "%s/INCOMPLETE", dir);
     int complete = stat(marker, &st) != 0;
     int rc = write_kernels(&r) || write_threads_csv(&r) || write_hours(&r, hours, n_hours) ||
+             write_headline(&r, hours, n_hours) ||
              write_machine(&r) || (with_charts ? charts(&r) : 0) ||
              write_main(&r, hours, n_hours, complete);
     free(hours);

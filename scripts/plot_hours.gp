@@ -1,6 +1,7 @@
 # plot_hours.gp: hours vs seconds, the time of the blog's 10,000 training iterations per gradient
 # method and variant, as horizontal bars on a log scale of seconds, in the table's order from the
-# top. Each bar's text says whether it was measured or projected, and projected bars are orange.
+# top. Each bar's text says whether it was measured or projected; run-through bars are blue,
+# projected ones orange, the blog's own figures gray.
 # Reads hours.csv (label,seconds_10000,text), written by bench/report.c.
 # Run: gnuplot -e "dir='results/X'" scripts/plot_hours.gp
 set datafile separator comma
@@ -10,7 +11,7 @@ rows = STATS_records
 left = STATS_min / 10
 
 set title "Training time for the blog's 10,000 iterations (log scale)\n" . \
-          "orange: projected or estimated, not run through"
+          "blue: run through here; orange: projected from what was measured; gray: the blog's figures"
 set logscale x
 # the text of the longest bar runs on into a wide right margin
 set xrange [left : STATS_max * 3]
@@ -22,7 +23,8 @@ set ytics nomirror
 set grid xtics
 set key off
 set style fill solid 0.7 border -1
-projected(s) = strstrt(s, "projected") > 0 || strstrt(s, "estimate") > 0
+projected(s) = strstrt(s, "projected") > 0
+color(label, text) = strstrt(label, "blog") > 0 ? 0x999999 : projected(text) ? 0xdd8452 : 0x4c72b0
 top(i) = rows - 1 - i
 
 do for [fmt in "png svg"] {
@@ -30,7 +32,7 @@ do for [fmt in "png svg"] {
     if (fmt eq "svg") { set terminal svg size 1200,120 + 45 * rows font "sans,10" noenhanced }
     set output sprintf("%s/hours_vs_seconds.%s", dir, fmt)
     plot data using 2:(top($0)):(left):2:(top($0) - 0.35):(top($0) + 0.35): \
-             (projected(strcol(3)) ? 0xdd8452 : 0x4c72b0):ytic(1) skip 1 \
+             (color(strcol(1), strcol(3))):ytic(1) skip 1 \
              with boxxyerror lc rgb variable, \
          "" using 2:(top($0)):3 skip 1 with labels left offset 1,0 font "sans,9"
     unset output

@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(
   gcc g++ cmake make pkg-config git             # the build
   libhwloc-dev hwloc                            # topology and thread pinning
-  libbenchmark-dev libbenchmark-tools           # Google Benchmark and its compare.py
+  libbenchmark-dev libbenchmark-tools           # Google Benchmark and its compare.py,
+  python3-scipy                                 # which needs SciPy
   zlib1g-dev dataset-fashion-mnist              # the IDX loader and the default data set
   libopenblas-dev libsleef-dev                  # reference variants (openblas, sleef)
   gnuplot-nox                                   # charts

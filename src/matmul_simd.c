@@ -309,7 +309,14 @@ void mlp_matmul_simd(double *C, const double *A, const double *B, mlp_form form,
     gemm(C, A, B, form, M, N, K, 1);
 }
 
+/* A thread for every 2 MFLOP (40 us of one core's work) at most: the network's small products
+ * (N or K = 10, 0.2 MFLOP) take longer to fork and join than to compute. The bits do not depend
+ * on the thread count, so neither do they on this choice. */
+enum { FLOP_PER_THREAD = 2000000 };
+
 void mlp_matmul_simd_omp(double *C, const double *A, const double *B, mlp_form form, int M, int N,
                          int K) {
-    gemm(C, A, B, form, M, N, K, omp_get_max_threads());
+    const double flop = 2.0 * M * N * K;
+    const int most = (int)(flop / FLOP_PER_THREAD) + 1, nt = omp_get_max_threads();
+    gemm(C, A, B, form, M, N, K, nt < most ? nt : most);
 }
