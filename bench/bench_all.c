@@ -242,6 +242,9 @@ static void describe_machine(mlpb_machine *m, const mlpb_topo_summary *s, const 
     time_t now = time(NULL);
     strftime(m->date, sizeof m->date, "%Y-%m-%d %H:%M %Z", localtime(&now));
     snprintf(m->simd_status, sizeof m->simd_status, "%s", mlp_simd_status());
+    const char *coretype = getenv("OPENBLAS_CORETYPE");
+    snprintf(m->openblas_core, sizeof m->openblas_core, "%s (OPENBLAS_CORETYPE=%s)",
+             mlp_openblas_core(), coretype ? coretype : "unset");
     /* hwloc's own drawing of the machine, for machine.md's readers */
     char cmd[4300];
     snprintf(cmd, sizeof cmd, "lstopo-no-graphics --of console >'%s/topology.txt' 2>/dev/null",

@@ -34,6 +34,7 @@ typedef struct {
     double triad_gbs_1core, triad_gbs_all;     /* measured memory bandwidth */
     char compiler[128], flags[256], openmp[64], libraries[256], git_commit[48], date[32];
     char simd_status[128];
+    char openblas_core[96]; /* the kernels OpenBLAS runs, and who chose them */
 } mlpb_machine;
 
 /* One row of hours_vs_seconds.md: a training method and variant, measured or projected. */

@@ -758,10 +758,11 @@ static int write_machine(report *r) {
                "| triad bandwidth, one core | %.2f GB/s |\n"
                "| triad bandwidth, all cores | %.2f GB/s |\n"
                "| thread pinning | %s |\n| SIMD | %s |\n| compiler | %s |\n| flags | %s |\n"
-               "| OpenMP | %s |\n| libraries | %s |\n| git commit | %s |\n| date | %s |\n",
+               "| OpenMP | %s |\n| libraries | %s |\n| OpenBLAS kernels | %s |\n"
+               "| git commit | %s |\n| date | %s |\n",
             m->cpu_model, m->cores, m->peak_gflops_1core, m->peak_gflops_all, m->triad_gbs_1core,
             m->triad_gbs_all, m->pin_policy, m->simd_status, m->compiler, m->flags, m->openmp,
-            m->libraries, m->git_commit, m->date);
+            m->libraries, m->openblas_core, m->git_commit, m->date);
     fprintf(f, "\n## Topology (hwloc)\n\n```\n%s\n```\n\n## Binding of the threads (checked)\n\n"
                "```\n%s\n```\n",
             m->topology, m->binding);
