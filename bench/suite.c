@@ -3,8 +3,9 @@
  *
  * A benchmark binds its OpenMP team (one thread per core, under the run's policy) before it
  * allocates, so that every buffer is first touched by the threads that use it, and it measures
- * only the kernel call in its timed loop. The network's benchmarks (forward, backprop, numgrad)
- * run on the first batch of the real training set: its zero pixels are part of the workload.
+ * only the kernel call in its timed loop. The network's benchmarks (matmul_x, forward, backprop,
+ * numgrad) run on the first batch of the real training set: its zero pixels are part of the
+ * workload.
  * Alongside the kernels it measures the machine's limits that the reports divide by: an FMA
  * throughput loop (the peak) and a STREAM-style triad (the bandwidth).
  */
@@ -165,6 +166,36 @@ static void bench_matmul(mlpb_gb_state *st, void *arg) {
     free(A), free(B), free(C);
 }
 
+/* The network's products with its input x, the first batch of the training set, whose zero
+ * pixels a variant with sparse products skips: x . W1 (AB) or x^T . dz1 (AtB). The batch's
+ * index is made once, as the gather makes it once per training iteration for three products. */
+static void bench_matmul_x(mlpb_gb_state *st, void *arg) {
+    const bench_case *c = arg;
+    if (!setup(st, c)) return;
+    mlp_batch *batch = mlp_batch_new(NET_IN, NET_BATCH);
+    mlp_gather(batch, c->suite->train, NULL, NET_BATCH);
+    const double *x = mlp_batch_x(batch);
+    size_t nonzero = 0;
+    for (size_t i = 0; i < (size_t)NET_BATCH * NET_IN; i++) nonzero += x[i] != 0.0;
+    const int rows_b = c->form == MLP_AB ? NET_IN : NET_BATCH;
+    double *B = random_doubles((size_t)rows_b * c->N, -1, 1, 2);
+    double *C = mlp_xalloc64((size_t)c->M * c->N * sizeof *C);
+    mlp_sparse *index = mlp_sparse_new(NET_BATCH, NET_IN);
+    mlp_sparse_index(index, x, NET_BATCH, NET_IN);
+    char label[128];
+    snprintf(label, sizeof label, "x: %.0f%% of its pixels zero; %s; dense FLOP",
+             100.0 - 100.0 * (double)nonzero / (NET_BATCH * NET_IN),
+             c->mm->sparse_matmul ? "zeros skipped" : "every pixel multiplied");
+    mlpb_gb_label(st, label);
+    if (c->mm->sparse_matmul)
+        while (mlpb_gb_keep_running(st)) c->mm->sparse_matmul(C, index, B, c->form, c->N);
+    else
+        while (mlpb_gb_keep_running(st)) c->mm->matmul(C, x, B, c->form, c->M, c->N, c->K);
+    mlp_sparse_free(index);
+    mlp_batch_free(batch);
+    free(B), free(C);
+}
+
 static void bench_sigmoid(mlpb_gb_state *st, void *arg) {
     const bench_case *c = arg;
     if (!setup(st, c)) return;
@@ -210,21 +241,21 @@ static void bench_cross_entropy(mlpb_gb_state *st, void *arg) {
 typedef struct {
     mlp_net net;
     mlp_work *work;
-    double *x, *grad;
-    int *labels;
+    mlp_batch *batch;
+    double *grad;
 } net_fixture;
 
 static void net_fixture_new(net_fixture *f, const bench_case *c) {
     mlp_net_init(&f->net, NET_IN, NET_HIDDEN, NET_OUT, 42);
     f->work = mlp_work_new(&f->net, NET_BATCH);
-    f->x = mlp_xalloc64((size_t)NET_BATCH * NET_IN * sizeof *f->x);
-    f->labels = mlp_xmalloc(NET_BATCH * sizeof *f->labels);
+    f->batch = mlp_batch_new(NET_IN, NET_BATCH);
     f->grad = mlp_xalloc64(f->net.count * sizeof *f->grad);
-    mlp_gather(f->x, f->labels, c->suite->train, NULL, NET_BATCH);
+    mlp_gather(f->batch, c->suite->train, NULL, NET_BATCH);
 }
 
 static void net_fixture_free(net_fixture *f) {
-    free(f->grad), free(f->labels), free(f->x);
+    free(f->grad);
+    mlp_batch_free(f->batch);
     mlp_work_free(f->work);
     mlp_net_free(&f->net);
 }
@@ -237,7 +268,7 @@ static void bench_forward(mlpb_gb_state *st, void *arg) {
     mlpb_gb_label(st, "predict + cross-entropy, the loss a perturbation costs; dense FLOP");
     volatile double sink = 0.0;
     while (mlpb_gb_keep_running(st))
-        sink = mlp_loss(&f.net, &c->ops, f.work, f.x, f.labels, NET_BATCH);
+        sink = mlp_loss(&f.net, &c->ops, f.work, f.batch);
     (void)sink;
     net_fixture_free(&f);
 }
@@ -249,7 +280,7 @@ static void bench_backprop(mlpb_gb_state *st, void *arg) {
     net_fixture_new(&f, c);
     mlpb_gb_label(st, "the whole gradient by backprop; dense FLOP");
     while (mlpb_gb_keep_running(st))
-        mlp_gradient(f.grad, &f.net, &c->ops, f.work, f.x, f.labels, NET_BATCH);
+        mlp_gradient(f.grad, &f.net, &c->ops, f.work, f.batch);
     net_fixture_free(&f);
 }
 
@@ -270,7 +301,7 @@ static void bench_numgrad(mlpb_gb_state *st, void *arg) {
         snprintf(label, sizeof label, "the whole gradient, %zu parameters", f.net.count);
     mlpb_gb_label(st, label);
     while (mlpb_gb_keep_running(st))
-        c->ng->numgrad(f.grad, &f.net, f.x, f.labels, NET_BATCH, which, c->sample);
+        c->ng->numgrad(f.grad, &f.net, f.batch, which, c->sample);
     free(which);
     net_fixture_free(&f);
 }
@@ -359,6 +390,20 @@ int mlpb_suite_register(const mlpb_suite *s) {
             c = (bench_case){.variant = v->name, .mm = v, .form = mm_shapes[k].form, .M = M,
                              .N = N, .K = K};
             n += add(s, "matmul", shape, c, bench_matmul, 1, "", 2.0 * M * N * K, 0, 0);
+        }
+    }
+
+    static const struct { mlp_form form; int M, K, N; } x_shapes[] = {
+        {MLP_AB, NET_BATCH, NET_IN, NET_HIDDEN},  /* a1 = x . W1 */
+        {MLP_AtB, NET_IN, NET_BATCH, NET_HIDDEN}, /* gW1 = x^T . dz1 */
+    };
+    for (size_t k = 0; k < sizeof x_shapes / sizeof *x_shapes; k++) {
+        const int M = x_shapes[k].M, K = x_shapes[k].K, N = x_shapes[k].N;
+        snprintf(shape, sizeof shape, "%dx%dx%d%s", M, K, N, form_suffix[x_shapes[k].form]);
+        for (const mlp_matmul_variant *v = mlp_matmul_variants; v->name; v++) {
+            c = (bench_case){.variant = v->name, .mm = v, .form = x_shapes[k].form, .M = M,
+                             .N = N, .K = K};
+            n += add(s, "matmul_x", shape, c, bench_matmul_x, 1, "", 2.0 * M * N * K, 0, 0);
         }
     }
 

@@ -250,12 +250,11 @@ static bool gradcheck(check_row (*rows)[N_ARRAYS], const mlp_train_config *cfg,
     mlp_ops ops;
     mlp_ops_find(&ops, "naive");
     mlp_work *w = mlp_work_new(&net, B);
-    double *x = mlp_xalloc64((size_t)B * MLP_IMAGE_SIZE * sizeof *x); /* (B,784) */
-    int *labels = mlp_xmalloc((size_t)B * sizeof *labels);
+    mlp_batch *batch = mlp_batch_new(MLP_IMAGE_SIZE, B);
     double *g_bp = mlp_xalloc64(net.count * sizeof *g_bp), *g_num = mlp_xalloc64(net.count * sizeof *g_num);
     size_t *which = mlp_xmalloc(net.count * sizeof *which);
-    mlp_gather(x, labels, train, NULL, B);
-    mlp_gradient(g_bp, &net, &ops, w, x, labels, B);
+    mlp_gather(batch, train, NULL, B);
+    mlp_gradient(g_bp, &net, &ops, w, batch);
 
     const double *arrays[N_ARRAYS + 1] = {net.W1, net.b1, net.W2, net.b2, net.params + net.count};
     bool all_ok = true;
@@ -272,7 +271,7 @@ static bool gradcheck(check_row (*rows)[N_ARRAYS], const mlp_train_config *cfg,
             sizes[a] = every || len < GRADCHECK_SAMPLE ? len : GRADCHECK_SAMPLE;
             for (size_t k = 0; k < sizes[a]; k++) which[n++] = lo + k * len / sizes[a];
         }
-        mlp_numgrad_variants[v].numgrad(g_num, &net, x, labels, B, which, n);
+        mlp_numgrad_variants[v].numgrad(g_num, &net, batch, which, n);
         for (int a = 0, k = 0; a < N_ARRAYS; a++) {
             double diff2 = 0.0, ref2 = 0.0, worst = 0.0;
             for (size_t end = (size_t)k + sizes[a]; (size_t)k < end; k++) {
@@ -293,8 +292,7 @@ static bool gradcheck(check_row (*rows)[N_ARRAYS], const mlp_train_config *cfg,
     free(which);
     free(g_num);
     free(g_bp);
-    free(labels);
-    free(x);
+    mlp_batch_free(batch);
     mlp_work_free(w);
     mlp_net_free(&net);
     return all_ok;

@@ -45,19 +45,29 @@ int mlp_ops_find(mlp_ops *ops, const char *name);
 mlp_work *mlp_work_new(const mlp_net *net, int B);
 void mlp_work_free(mlp_work *w);
 
-/* x is (B,in) doubles, labels (B) class indices. */
+/* A batch, the network's input: B samples x (B,in) and their labels (class indices), in memory
+ * of its own, with an index of x's nonzeros made whenever x is written. The variants with
+ * sparse products (matmul_sparse.c) multiply through the index instead of by x's zero pixels;
+ * so that it always describes x, x is written only by mlp_batch_set and mlp_gather. */
+typedef struct mlp_batch mlp_batch;
+mlp_batch *mlp_batch_new(int in, int max_B);
+void mlp_batch_free(mlp_batch *b);
+/* Copy x (B,in) and labels (B) into b, and index x. */
+void mlp_batch_set(mlp_batch *b, const double *x, const int *labels, int B);
+int mlp_batch_size(const mlp_batch *b);
+const double *mlp_batch_x(const mlp_batch *b);
+const int *mlp_batch_labels(const mlp_batch *b);
+
 /* y (B,out): softmax(sigmoid(x.W1 + b1).W2 + b2). */
-void mlp_predict(double *y, const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
-                 int B);
+void mlp_predict(double *y, const mlp_net *net, const mlp_ops *ops, mlp_work *w,
+                 const mlp_batch *batch);
 /* cross_entropy_error(predict(x), labels), with SEED.md's 1e-7 inside the log. */
-double mlp_loss(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
-                const int *labels, int B);
+double mlp_loss(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const mlp_batch *batch);
 /* Share of rows whose argmax of y equals the label. */
-double mlp_accuracy(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
-                    const int *labels, int B);
+double mlp_accuracy(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const mlp_batch *batch);
 /* Backprop: grad (net->count, the params' layout) of mlp_loss; returns the loss before the step. */
 double mlp_gradient(double *grad, const mlp_net *net, const mlp_ops *ops, mlp_work *w,
-                    const double *x, const int *labels, int B);
+                    const mlp_batch *batch);
 
 /* Numerical gradient, SEED.md's central difference with h = 1e-4, for the parameters listed in
  * which[0..n_which) (all of them when which is NULL, n_which then ignored): only those entries
@@ -66,8 +76,8 @@ double mlp_gradient(double *grad, const mlp_net *net, const mlp_ops *ops, mlp_wo
  * threads), incremental, incremental_omp (recompute only what one parameter reaches). All match
  * naive within 1e-10 per parameter; the threaded ones give their serial rung's bits at any
  * thread count. */
-typedef void (*mlp_numgrad_fn)(double *grad, mlp_net *net, const double *x, const int *labels,
-                               int B, const size_t *which, size_t n_which);
+typedef void (*mlp_numgrad_fn)(double *grad, mlp_net *net, const mlp_batch *batch,
+                               const size_t *which, size_t n_which);
 typedef struct { const char *name; mlp_numgrad_fn numgrad; } mlp_numgrad_variant;
 extern const mlp_numgrad_variant mlp_numgrad_variants[]; /* NULL-terminated, entry 0 "naive" */
 const mlp_numgrad_variant *mlp_find_numgrad(const char *name);

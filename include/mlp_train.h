@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "mlp_idx.h"
+#include "mlp_net.h"
 
 typedef struct {
     const char *grad;    /* "backprop" or "numerical" */
@@ -46,9 +47,9 @@ typedef struct {
 int mlp_train(mlp_train_result *res, const mlp_train_config *cfg, const mlp_dataset *train,
               const mlp_dataset *test, char *err, size_t errlen);
 
-/* x (B,784) doubles and labels (B) of the samples idx (B) of d, or of its first B when idx is
- * NULL: the float pixels promoted to double, as NumPy promotes them. */
-void mlp_gather(double *x, int *labels, const mlp_dataset *d, const int *idx, int B);
+/* batch := the samples idx (B) of d, or its first B when idx is NULL, and its index of nonzero
+ * pixels: the float pixels promoted to double, as NumPy promotes them. batch is 784 wide. */
+void mlp_gather(mlp_batch *batch, const mlp_dataset *d, const int *idx, int B);
 
 /* Seconds per training iteration of the numerical-gradient variant cfg->variant at cfg's batch
  * and hidden size (on cfg->threads), projected from timing a strided sample of each parameter

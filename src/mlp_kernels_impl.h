@@ -21,6 +21,12 @@ MLP_DECLARE_MATMUL(simd)
 MLP_DECLARE_MATMUL(simd_omp)
 MLP_DECLARE_MATMUL(openblas) /* compiled only when CMake finds OpenBLAS (MLP_HAVE_OPENBLAS) */
 
+#define MLP_DECLARE_SPARSE(v)                                                                     \
+    void mlp_matmul_sparse_##v(double *C, const mlp_sparse *A, const double *B, mlp_form form,  \
+                               int N);
+MLP_DECLARE_SPARSE(simd)
+MLP_DECLARE_SPARSE(simd_omp)
+
 MLP_DECLARE_ACTIVATIONS(naive)
 MLP_DECLARE_ACTIVATIONS(omp)
 MLP_DECLARE_ACTIVATIONS(simd)

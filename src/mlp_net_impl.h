@@ -17,13 +17,23 @@ struct mlp_work {
     double *block;
 };
 
+struct mlp_batch {
+    int in, max_B, B;
+    double *x;           /* (max_B,in) */
+    int *labels;         /* (max_B) */
+    mlp_sparse *nonzeros; /* x's, made by mlp_batch_index */
+};
+
+/* Index b's x, just written. */
+void mlp_batch_index(mlp_batch *b);
+
 /* Allocate net's flat parameter array and point W1, b1, W2, b2 into it; contents undefined. */
 void mlp_net_alloc(mlp_net *net, int in, int hidden, int out);
 
 /* An out-of-range label would index past a row of y: die with one line naming it instead. */
 void mlp_check_labels(const mlp_net *net, const int *labels, int B);
 
-/* w's a1, z1, a2, y for the batch x (B,in): SEED.md's predict, leaving the intermediates. */
-void mlp_forward(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x, int B);
+/* w's a1, z1, a2, y for the batch: SEED.md's predict, leaving the intermediates. */
+void mlp_forward(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const mlp_batch *batch);
 
 #endif

@@ -123,6 +123,39 @@ void mlp_work_free(mlp_work *w) {
     free(w);
 }
 
+mlp_batch *mlp_batch_new(int in, int max_B) {
+    if (in <= 0 || max_B < 0)
+        mlp_die("a batch needs a positive width and a batch size >= 0, got %d and %d", in, max_B);
+    mlp_batch *b = mlp_xmalloc(sizeof *b);
+    *b = (mlp_batch){.in = in, .max_B = max_B};
+    b->x = mlp_xalloc64((size_t)max_B * in * sizeof *b->x);
+    b->labels = mlp_xmalloc((size_t)max_B * sizeof *b->labels);
+    b->nonzeros = mlp_sparse_new(max_B, in);
+    return b;
+}
+
+void mlp_batch_free(mlp_batch *b) {
+    if (!b) return;
+    mlp_sparse_free(b->nonzeros);
+    free(b->labels);
+    free(b->x);
+    free(b);
+}
+
+void mlp_batch_index(mlp_batch *b) { mlp_sparse_index(b->nonzeros, b->x, b->B, b->in); }
+
+void mlp_batch_set(mlp_batch *b, const double *x, const int *labels, int B) {
+    if (B < 0 || B > b->max_B) mlp_die("a batch of %d samples set with %d", b->max_B, B);
+    b->B = B;
+    memcpy(b->x, x, (size_t)B * b->in * sizeof *x);
+    memcpy(b->labels, labels, (size_t)B * sizeof *labels);
+    mlp_batch_index(b);
+}
+
+int mlp_batch_size(const mlp_batch *b) { return b->B; }
+const double *mlp_batch_x(const mlp_batch *b) { return b->x; }
+const int *mlp_batch_labels(const mlp_batch *b) { return b->labels; }
+
 /* out (B,n) += bias (n) on every row. */
 static void add_bias(double *out, const double *bias, int B, int n) {
     for (int b = 0; b < B; b++)
@@ -136,10 +169,12 @@ static void column_sums(double *sums, const double *m, int B, int n) {
         for (int j = 0; j < n; j++) sums[j] += m[(size_t)b * n + j];
 }
 
-static void check_batch(const mlp_net *net, const mlp_work *w, int B) {
-    if (B < 0 || B > w->B || w->hidden != net->hidden || w->out != net->out)
+static void check_batch(const mlp_net *net, const mlp_work *w, const mlp_batch *batch) {
+    if (batch->in != net->in)
+        mlp_die("a batch of %d-wide samples given to a net of %d inputs", batch->in, net->in);
+    if (batch->B > w->B || w->hidden != net->hidden || w->out != net->out)
         mlp_die("scratch made for %d samples of a %d-%d net, used for %d samples of a %d-%d net",
-                w->B, w->hidden, w->out, B, net->hidden, net->out);
+                w->B, w->hidden, w->out, batch->B, net->hidden, net->out);
 }
 
 void mlp_check_labels(const mlp_net *net, const int *labels, int B) {
@@ -148,35 +183,38 @@ void mlp_check_labels(const mlp_net *net, const int *labels, int B) {
             mlp_die("label %d of sample %d is outside [0,%d)", labels[b], b, net->out);
 }
 
-void mlp_forward(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x, int B) {
-    check_batch(net, w, B);
-    int in = net->in, H = net->hidden, O = net->out;
-    ops->matmul->matmul(w->a1, x, net->W1, MLP_AB, B, H, in);
+void mlp_forward(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const mlp_batch *batch) {
+    check_batch(net, w, batch);
+    const int B = batch->B, in = net->in, H = net->hidden, O = net->out;
+    const mlp_matmul_variant *mm = ops->matmul;
+    if (mm->sparse_matmul) /* through the batch's index: x's zero pixels skipped */
+        mm->sparse_matmul(w->a1, batch->nonzeros, net->W1, MLP_AB, H);
+    else
+        mm->matmul(w->a1, batch->x, net->W1, MLP_AB, B, H, in);
     add_bias(w->a1, net->b1, B, H);
     ops->sigmoid->sigmoid(w->z1, w->a1, (size_t)B * H);
-    ops->matmul->matmul(w->a2, w->z1, net->W2, MLP_AB, B, O, H);
+    mm->matmul(w->a2, w->z1, net->W2, MLP_AB, B, O, H);
     add_bias(w->a2, net->b2, B, O);
     ops->softmax->softmax(w->y, w->a2, B, O);
 }
 
-void mlp_predict(double *y, const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
-                 int B) {
-    mlp_forward(net, ops, w, x, B);
-    memcpy(y, w->y, (size_t)B * net->out * sizeof *y);
+void mlp_predict(double *y, const mlp_net *net, const mlp_ops *ops, mlp_work *w,
+                 const mlp_batch *batch) {
+    mlp_forward(net, ops, w, batch);
+    memcpy(y, w->y, (size_t)batch->B * net->out * sizeof *y);
 }
 
-double mlp_loss(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
-                const int *labels, int B) {
-    mlp_check_labels(net, labels, B);
-    mlp_forward(net, ops, w, x, B);
-    return ops->softmax->cross_entropy(w->y, labels, B, net->out);
+double mlp_loss(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const mlp_batch *batch) {
+    mlp_check_labels(net, batch->labels, batch->B);
+    mlp_forward(net, ops, w, batch);
+    return ops->softmax->cross_entropy(w->y, batch->labels, batch->B, net->out);
 }
 
-double mlp_accuracy(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const double *x,
-                    const int *labels, int B) {
+double mlp_accuracy(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const mlp_batch *batch) {
+    const int B = batch->B, *labels = batch->labels;
     mlp_check_labels(net, labels, B);
     if (B == 0) return 0.0;
-    mlp_forward(net, ops, w, x, B);
+    mlp_forward(net, ops, w, batch);
     int O = net->out, correct = 0;
     for (int b = 0; b < B; b++) {
         const double *row = w->y + (size_t)b * O;
@@ -189,13 +227,14 @@ double mlp_accuracy(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const d
 }
 
 double mlp_gradient(double *grad, const mlp_net *net, const mlp_ops *ops, mlp_work *w,
-                    const double *x, const int *labels, int B) {
+                    const mlp_batch *batch) {
+    const int B = batch->B, *labels = batch->labels;
     mlp_check_labels(net, labels, B);
     if (B == 0) { /* the loss of no samples is 0, and so is its gradient */
         memset(grad, 0, net->count * sizeof *grad);
         return 0.0;
     }
-    mlp_forward(net, ops, w, x, B);
+    mlp_forward(net, ops, w, batch);
     int in = net->in, H = net->hidden, O = net->out;
     double loss = ops->softmax->cross_entropy(w->y, labels, B, O);
     size_t nW1 = (size_t)in * H, nW2 = (size_t)H * O;
@@ -206,11 +245,15 @@ double mlp_gradient(double *grad, const mlp_net *net, const mlp_ops *ops, mlp_wo
             size_t at = (size_t)b * O + k;
             w->dy[at] = (w->y[at] - (k == labels[b])) / B;
         }
-    ops->matmul->matmul(gW2, w->z1, w->dy, MLP_AtB, H, O, B);
+    const mlp_matmul_variant *mm = ops->matmul;
+    mm->matmul(gW2, w->z1, w->dy, MLP_AtB, H, O, B);
     column_sums(gb2, w->dy, B, O);
-    ops->matmul->matmul(w->da1, w->dy, net->W2, MLP_ABt, B, H, O);
+    mm->matmul(w->da1, w->dy, net->W2, MLP_ABt, B, H, O);
     ops->sigmoid->sigmoid_grad(w->dz1, w->z1, w->da1, (size_t)B * H);
-    ops->matmul->matmul(gW1, x, w->dz1, MLP_AtB, in, H, B);
+    if (mm->sparse_matmul)
+        mm->sparse_matmul(gW1, batch->nonzeros, w->dz1, MLP_AtB, H);
+    else
+        mm->matmul(gW1, batch->x, w->dz1, MLP_AtB, in, H, B);
     column_sums(gb1, w->dz1, B, H);
     return loss;
 }

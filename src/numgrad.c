@@ -50,9 +50,9 @@ static void full_run(double *grad, const job *jb, void *scratch, size_t lo, size
         size_t p = mlp_numgrad_param(jb, k);
         double saved = s->net.params[p];
         s->net.params[p] = saved + MLP_NUMGRAD_H;
-        double f_plus = mlp_loss(&s->net, &jb->ops, s->work, jb->x, jb->labels, jb->B);
+        double f_plus = mlp_loss(&s->net, &jb->ops, s->work, jb->batch);
         s->net.params[p] = saved - MLP_NUMGRAD_H;
-        double f_minus = mlp_loss(&s->net, &jb->ops, s->work, jb->x, jb->labels, jb->B);
+        double f_minus = mlp_loss(&s->net, &jb->ops, s->work, jb->batch);
         s->net.params[p] = saved;
         grad[p] = mlp_numgrad_quotient(f_plus, f_minus);
     }
@@ -73,11 +73,12 @@ static void run_parallel(double *grad, const job *jb, const method *m) {
     }
 }
 
-static void numgrad(double *grad, const mlp_net *net, const double *x, const int *labels, int B,
+static void numgrad(double *grad, const mlp_net *net, const mlp_batch *batch,
                     const size_t *which, size_t n_which, const char *kernels, const method *m,
                     int parallel) {
-    job jb = {.net = net, .x = x, .labels = labels, .B = B, .which = which,
-              .n = which ? n_which : net->count, .parallel = parallel};
+    const int B = mlp_batch_size(batch), *labels = mlp_batch_labels(batch);
+    job jb = {.net = net, .batch = batch, .x = mlp_batch_x(batch), .labels = labels, .B = B,
+              .which = which, .n = which ? n_which : net->count, .parallel = parallel};
     if (mlp_ops_find(&jb.ops, kernels) != 0) mlp_die("no kernel variant named %s", kernels);
     for (size_t k = 0; k < jb.n; k++)
         if (mlp_numgrad_param(&jb, k) >= net->count)
@@ -97,9 +98,9 @@ static void numgrad(double *grad, const mlp_net *net, const double *x, const int
 }
 
 #define VARIANT(fn, kernels, m, parallel)                                                         \
-    static void fn(double *grad, mlp_net *net, const double *x, const int *labels, int B,        \
-                   const size_t *which, size_t n_which) {                                        \
-        numgrad(grad, net, x, labels, B, which, n_which, kernels, m, parallel);                  \
+    static void fn(double *grad, mlp_net *net, const mlp_batch *batch, const size_t *which,     \
+                   size_t n_which) {                                                             \
+        numgrad(grad, net, batch, which, n_which, kernels, m, parallel);                         \
     }
 VARIANT(numgrad_naive, "naive", &full, 0)
 VARIANT(numgrad_simd, "simd", &full, 0)

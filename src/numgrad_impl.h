@@ -10,8 +10,9 @@
 typedef struct {
     const mlp_net *net;
     mlp_ops ops;         /* the serial kernels the variant runs on */
-    const double *x;     /* (B,in) */
-    const int *labels;   /* (B) */
+    const mlp_batch *batch;
+    const double *x;     /* (B,in), the batch's */
+    const int *labels;   /* (B), the batch's */
     int B;
     const size_t *which; /* (n), or NULL for every parameter */
     size_t n;

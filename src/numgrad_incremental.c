@@ -110,7 +110,7 @@ static void *tables_new(const mlp_numgrad_job *jb) {
     /* The threaded variant's forward on the threads: simd_omp has simd's bits. */
     mlp_ops forward_ops = jb->ops;
     if (jb->parallel) mlp_ops_find(&forward_ops, "simd_omp");
-    mlp_forward(net, &forward_ops, t->base, jb->x, B);
+    mlp_forward(net, &forward_ops, t->base, jb->batch);
     const double *z1 = t->base->z1, *y = t->base->y;
 
     size_t nnz = 0;

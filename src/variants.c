@@ -6,14 +6,14 @@
 #include "mlp_kernels_impl.h"
 
 const mlp_matmul_variant mlp_matmul_variants[] = {
-    {"naive", mlp_matmul_naive},
-    {"simd", mlp_matmul_simd},
-    {"omp", mlp_matmul_omp},
-    {"simd_omp", mlp_matmul_simd_omp},
+    {"naive", mlp_matmul_naive, NULL},
+    {"simd", mlp_matmul_simd, mlp_matmul_sparse_simd},
+    {"omp", mlp_matmul_omp, NULL},
+    {"simd_omp", mlp_matmul_simd_omp, mlp_matmul_sparse_simd_omp},
 #ifdef MLP_HAVE_OPENBLAS
-    {"openblas", mlp_matmul_openblas},
+    {"openblas", mlp_matmul_openblas, NULL},
 #endif
-    {NULL, NULL},
+    {NULL, NULL, NULL},
 };
 
 const mlp_sigmoid_variant mlp_sigmoid_variants[] = {

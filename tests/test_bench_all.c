@@ -83,8 +83,10 @@ int main(void) {
     }
 
     char *csv = slurp("kernels.csv");
-    for (const mlp_matmul_variant *v = mlp_matmul_variants; v->name; v++)
+    for (const mlp_matmul_variant *v = mlp_matmul_variants; v->name; v++) {
         check_row(csv, "matmul", v->name);
+        check_row(csv, "matmul_x", v->name);
+    }
     for (const mlp_sigmoid_variant *v = mlp_sigmoid_variants; v->name; v++) {
         check_row(csv, "sigmoid", v->name);
         check_row(csv, "sigmoid_grad", v->name);

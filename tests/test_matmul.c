@@ -1,6 +1,7 @@
 /* test_matmul: every matmul variant against naive, in the three forms, on odd, thin and network
  * shapes; naive against hand-computed products; bit-identical results at 1, 2, 3 and 7 threads
- * for the omp variants; zero sizes; an unknown name. Run a second time by CTest with
+ * for the omp variants; zero sizes; an unknown name. The same for the sparse products of the
+ * variants that have them, against naive's dense product of the same matrix. Run a second time by CTest with
  * MLP_NO_SIMD=1 (test_matmul_portable) so that the simd variants' portable path is tested too.
  *
  * Tolerance: for a dot product of length K summed in any order, with or without FMA, the computed
@@ -13,6 +14,7 @@
  * dividing by 1 - gamma_K.
  */
 #include <omp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,107 @@ static void thread_counts(mlp_form form, int M, int N, int K) {
     free(A), free(B), free(one), free(C);
 }
 
+/* A (rows,cols) of which about `density` of the entries are nonzero. */
+static double *sparse_array(int rows, int cols, double density) {
+    double *a = random_array((size_t)rows * cols);
+    for (size_t i = 0; i < (size_t)rows * cols; i++)
+        if ((uniform() + 1) / 2 >= density) a[i] = 0.0;
+    return a;
+}
+
+/* The sparse products of every variant that has them, against naive's dense product of the
+ * same A, with the same bound as compare_all (a zero skipped leaves every partial sum as it
+ * was, so the sparse sum is one of the orders the bound covers): C = A.B (AB, C (rows,N)) or
+ * C = A^T.B (AtB, C (cols,N)). */
+static void compare_sparse(mlp_form form, int rows, int cols, int N, double density) {
+    const bool ab = form == MLP_AB;
+    const int M = ab ? rows : cols, K = ab ? cols : rows;
+    const size_t na = (size_t)rows * cols, nb = (size_t)K * N, nc = (size_t)M * N;
+    double *A = sparse_array(rows, cols, density), *B = random_array(nb);
+    double *absA = abs_copy(A, na), *absB = abs_copy(B, nb);
+    double *ref = nan_output(nc), *mag = nan_output(nc), *C = nan_output(nc);
+    mlp_matmul_variants[0].matmul(ref, A, B, form, M, N, K);
+    mlp_matmul_variants[0].matmul(mag, absA, absB, form, M, N, K);
+    mlp_sparse *s = mlp_sparse_new(rows, cols);
+    mlp_sparse_index(s, A, rows, cols);
+    const double u = 0x1p-53, gamma = K * u / (1 - K * u);
+    for (int v = 1; mlp_matmul_variants[v].name; v++) {
+        if (!mlp_matmul_variants[v].sparse_matmul) continue;
+        for (size_t i = 0; i < nc + GUARD; i++) C[i] = NAN;
+        mlp_matmul_variants[v].sparse_matmul(C, s, B, form, N);
+        int bad = 0;
+        for (size_t i = 0; i < nc; i++) {
+            const double bound = 2 * gamma * mag[i] / (1 - gamma), err = fabs(C[i] - ref[i]);
+            if (!(err <= bound) && !bad++)
+                fprintf(stderr, "    sparse %s %s %dx%d N=%d density %.1f: C[%zu] = %.17g, naive "
+                        "%.17g, bound %.3g\n", mlp_matmul_variants[v].name, form_name[form], rows,
+                        cols, N, density, i, C[i], ref[i], bound);
+        }
+        check_at(!bad, __FILE__, __LINE__, "sparse product within 2 gamma_K |A||B| of naive");
+        check_at(guards_intact(C, nc), __FILE__, __LINE__, "no write past C");
+    }
+    mlp_sparse_free(s);
+    free(A), free(B), free(absA), free(absB), free(ref), free(mag), free(C);
+}
+
+/* The threaded sparse products: the same bits at 1, 2, 3 and 7 threads, and the index too. */
+static void sparse_thread_counts(int rows, int cols, int N) {
+    double *A = sparse_array(rows, cols, 0.5), *B = random_array((size_t)(rows > cols ? rows : cols) * N);
+    const size_t nc = (size_t)(rows > cols ? rows : cols) * N;
+    double *one = nan_output(nc), *C = nan_output(nc);
+    mlp_sparse *s = mlp_sparse_new(rows, cols);
+    const int counts[] = {2, 3, 7};
+    for (int v = 0; mlp_matmul_variants[v].name; v++) {
+        const mlp_sparse_matmul_fn f = mlp_matmul_variants[v].sparse_matmul;
+        if (!f) continue;
+        for (int form = MLP_AB; form <= MLP_AtB; form++) {
+            const size_t n = (size_t)(form == MLP_AB ? rows : cols) * N;
+            omp_set_num_threads(1);
+            mlp_sparse_index(s, A, rows, cols);
+            f(one, s, B, (mlp_form)form, N);
+            for (int t = 0; t < 3; t++) {
+                omp_set_num_threads(counts[t]);
+                mlp_sparse_index(s, A, rows, cols);
+                f(C, s, B, (mlp_form)form, N);
+                const int same = memcmp(C, one, n * sizeof *C) == 0;
+                check_at(same, __FILE__, __LINE__, "sparse: same bits at every thread count");
+                if (!same)
+                    fprintf(stderr, "    sparse %s %s %dx%d N=%d at %d threads\n",
+                            mlp_matmul_variants[v].name, form_name[form], rows, cols, N, counts[t]);
+            }
+        }
+    }
+    omp_set_num_threads(omp_get_num_procs());
+    mlp_sparse_free(s);
+    free(A), free(B), free(one), free(C);
+}
+
+/* rows == 0 or N == 0 writes nothing; cols == 0 makes A.B the empty sum (zeros) and A^T.B
+ * empty. */
+static void sparse_zero_sizes(void) {
+    double A[15], B[15], C[15 + GUARD];
+    for (int i = 0; i < 15; i++) A[i] = B[i] = 1.0;
+    mlp_sparse *s = mlp_sparse_new(5, 3);
+    for (int v = 0; mlp_matmul_variants[v].name; v++) {
+        const mlp_sparse_matmul_fn f = mlp_matmul_variants[v].sparse_matmul;
+        if (!f) continue;
+        for (int i = 0; i < 15 + GUARD; i++) C[i] = NAN;
+        mlp_sparse_index(s, A, 0, 3);
+        f(C, s, B, MLP_AB, 5);
+        mlp_sparse_index(s, A, 5, 3);
+        f(C, s, B, MLP_AB, 0);
+        f(C, s, B, MLP_AtB, 0);
+        CHECK(guards_intact(C, 0));
+        mlp_sparse_index(s, A, 5, 0);
+        f(C, s, B, MLP_AB, 3);
+        f(C, s, B, MLP_AtB, 3); /* no columns: no output rows */
+        int zeros = 1;
+        for (int i = 0; i < 15; i++) zeros &= C[i] == 0.0;
+        CHECK(zeros && guards_intact(C, 15));
+    }
+    mlp_sparse_free(s);
+}
+
 /* M == 0 or N == 0 writes nothing; K == 0 sets C to zeros (the empty sum). */
 static void zero_sizes(void) {
     double A[15], B[15], C[15 + GUARD];
@@ -181,6 +284,20 @@ int main(void) {
     thread_counts(MLP_AB, 100, 100, 784);
     thread_counts(MLP_AtB, 784, 100, 100);
     thread_counts(MLP_ABt, 100, 100, 10);
+
+    /* The sparse products: one and several 64-bit words of bits per row and per column, widths
+     * with and without a last partial vector, and densities from empty to full. */
+    sparse_zero_sizes();
+    const int sparse_shapes[][3] = {{1, 1, 1}, {3, 7, 5}, {17, 13, 29}, {4, 8, 1}, {70, 130, 21},
+                                    {100, 784, 100}, {100, 784, 10}, {200, 65, 57}};
+    const double densities[] = {0.0, 0.1, 0.5, 1.0};
+    for (size_t k = 0; k < sizeof sparse_shapes / sizeof *sparse_shapes; k++)
+        for (int d = 0; d < 4; d++)
+            for (int f = MLP_AB; f <= MLP_AtB; f++)
+                compare_sparse((mlp_form)f, sparse_shapes[k][0], sparse_shapes[k][1],
+                               sparse_shapes[k][2], densities[d]);
+    sparse_thread_counts(17, 13, 29);
+    sparse_thread_counts(100, 784, 100);
 
     for (int v = 1; mlp_matmul_variants[v].name; v++)
         printf("%-10s worst error / bound %.3g\n", mlp_matmul_variants[v].name, worst[v]);

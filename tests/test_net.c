@@ -37,6 +37,8 @@ static void test_tiny(void) {
     net.b1[0] = net.b1[1] = 0;
     const double x[] = {1, 0, 0, 1}; /* x is (2,2) */
     const int labels[] = {0, 1};
+    mlp_batch *batch = mlp_batch_new(2, 2);
+    mlp_batch_set(batch, x, labels, 2);
     const double p = 1 / (1 + exp(1.0)), tol = 1e-14;
     const double want_loss = (-log(p + MLP_LOG_EPS) - log(1 - p + MLP_LOG_EPS)) / 2;
     mlp_work *w = mlp_work_new(&net, 2);
@@ -44,18 +46,19 @@ static void test_tiny(void) {
     for (int v = 0; kernel_names[v]; v++) {
         mlp_ops ops;
         CHECK(mlp_ops_find(&ops, kernel_names[v]) == 0);
-        mlp_predict(y, &net, &ops, w, x, 2);
+        mlp_predict(y, &net, &ops, w, batch);
         for (int b = 0; b < 2; b++) {
             CHECK_NEAR(y[2 * b], p, tol);
             CHECK_NEAR(y[2 * b + 1], 1 - p, tol);
         }
-        CHECK_NEAR(mlp_loss(&net, &ops, w, x, labels, 2), want_loss, tol);
-        CHECK(mlp_accuracy(&net, &ops, w, x, labels, 2) == 0.5);
-        CHECK_NEAR(mlp_gradient(grad, &net, &ops, w, x, labels, 2), want_loss, tol);
+        CHECK_NEAR(mlp_loss(&net, &ops, w, batch), want_loss, tol);
+        CHECK(mlp_accuracy(&net, &ops, w, batch) == 0.5);
+        CHECK_NEAR(mlp_gradient(grad, &net, &ops, w, batch), want_loss, tol);
         CHECK_NEAR(grad[10], (2 * p - 1) / 2, tol); /* gb2 */
         CHECK_NEAR(grad[11], (1 - 2 * p) / 2, tol);
     }
     mlp_work_free(w);
+    mlp_batch_free(batch);
     mlp_net_free(&net);
 }
 
@@ -86,14 +89,24 @@ static void test_init(void) {
     mlp_net_free(&c);
 }
 
-/* A batch with about half its pixels exactly 0, as Fashion-MNIST has, so that incremental's
- * skipping of zero pixels is exercised; the rest uniform in (0,1]. */
-static void random_batch(double *x, int *labels, int B, int in, int out, unsigned seed) {
+/* A batch with about half its pixels exactly 0, as Fashion-MNIST has, so that the skipping of
+ * zero pixels (sparse products, incremental) is exercised; the rest uniform in (0,1]. Each
+ * pixel is scaled by scale[i % 3] (1 but for test_large_steps). */
+static mlp_batch *random_batch(int B, int in, int out, unsigned seed, const double scale[3]) {
+    double *x = malloc((size_t)B * in * sizeof *x);
+    int *labels = malloc((size_t)B * sizeof *labels);
     srand(seed);
     for (size_t i = 0; i < (size_t)B * in; i++)
-        x[i] = rand() % 2 ? 0.0 : (double)(rand() % 255 + 1) / 255.0;
+        x[i] = (rand() % 2 ? 0.0 : (double)(rand() % 255 + 1) / 255.0) * scale[i % 3];
     for (int b = 0; b < B; b++) labels[b] = rand() % out;
+    mlp_batch *batch = mlp_batch_new(in, B);
+    mlp_batch_set(batch, x, labels, B);
+    free(x);
+    free(labels);
+    return batch;
 }
+
+static const double unscaled[3] = {1, 1, 1};
 
 /* n indices spread evenly over [from, from + len). */
 static size_t strided(size_t *which, size_t from, size_t len, size_t n) {
@@ -148,16 +161,21 @@ static void check_backprop(const mlp_net *net, const double *num, const double *
 
 /* y_min, and abs_mean (net->count) = mean_b |g_b| over the samples' own gradients. */
 static double sample_gradients(double *abs_mean, const mlp_net *net, const mlp_ops *ops,
-                               mlp_work *w, const double *x, const int *labels, int B) {
+                               mlp_work *w, const mlp_batch *batch) {
+    const int B = mlp_batch_size(batch), *labels = mlp_batch_labels(batch);
+    const double *x = mlp_batch_x(batch);
     double *g = malloc(net->count * sizeof *g), y_min = 1;
     double *y = malloc((size_t)B * net->out * sizeof *y);
-    mlp_predict(y, net, ops, w, x, B);
+    mlp_batch *one = mlp_batch_new(net->in, 1);
+    mlp_predict(y, net, ops, w, batch);
     memset(abs_mean, 0, net->count * sizeof *abs_mean);
     for (int b = 0; b < B; b++) {
         y_min = fmin(y_min, y[(size_t)b * net->out + labels[b]]);
-        mlp_gradient(g, net, ops, w, x + (size_t)b * net->in, labels + b, 1);
+        mlp_batch_set(one, x + (size_t)b * net->in, labels + b, 1);
+        mlp_gradient(g, net, ops, w, one);
         for (size_t p = 0; p < net->count; p++) abs_mean[p] += fabs(g[p]) / B;
     }
+    mlp_batch_free(one);
     free(g);
     free(y);
     return y_min;
@@ -180,8 +198,9 @@ static double rounding_bound(double f, int B, int out) {
     return 4 * per_eval / (2 * MLP_NUMGRAD_H);
 }
 
-static void check_ladder(mlp_net *net, const double *x, const int *labels, int B,
-                         const size_t *which, size_t n, const char *what) {
+static void check_ladder(mlp_net *net, const mlp_batch *batch, const size_t *which, size_t n,
+                         const char *what) {
+    const int B = mlp_batch_size(batch);
     double *bp = calloc(net->count, sizeof *bp), *ref = calloc(net->count, sizeof *ref);
     double *got = calloc(net->count, sizeof *got);
     double *saved = malloc(net->count * sizeof *saved);
@@ -189,18 +208,18 @@ static void check_ladder(mlp_net *net, const double *x, const int *labels, int B
     mlp_ops ops;
     mlp_ops_find(&ops, "naive");
     mlp_work *w = mlp_work_new(net, B);
-    double f = mlp_gradient(bp, net, &ops, w, x, labels, B);
+    double f = mlp_gradient(bp, net, &ops, w, batch);
     double bound = rounding_bound(f, B, net->out);
     CHECK(bound <= 1e-10);
     double *abs_mean = malloc(net->count * sizeof *abs_mean);
-    double y_min = sample_gradients(abs_mean, net, &ops, w, x, labels, B);
+    double y_min = sample_gradients(abs_mean, net, &ops, w, batch);
     if (!which) n = net->count;
-    mlp_numgrad_variants[0].numgrad(ref, net, x, labels, B, which, n);
+    mlp_numgrad_variants[0].numgrad(ref, net, batch, which, n);
     check_backprop(net, ref, bp, abs_mean, y_min, bound / 2, which, n, what);
     free(abs_mean);
     for (int v = 1; mlp_numgrad_variants[v].name; v++) {
         memset(got, 0, net->count * sizeof *got);
-        mlp_numgrad_variants[v].numgrad(got, net, x, labels, B, which, n);
+        mlp_numgrad_variants[v].numgrad(got, net, batch, which, n);
         double max_diff = 0;
         for (size_t k = 0; k < n; k++) {
             size_t p = which ? which[k] : k;
@@ -221,18 +240,19 @@ static void check_ladder(mlp_net *net, const double *x, const int *labels, int B
 /* Steps too large for incremental's series (|x| up to 40 makes |da| = 4e-3, over its 1e-3
  * limit; W2 = 50 makes |dz W2| 1e-3): those parameters take its exact path, which must agree
  * with naive as closely as the series do. */
-static void test_large_steps(mlp_net *net, double *x, const int *labels, int B) {
-    for (size_t i = 0; i < (size_t)B * net->in; i += 3) x[i] *= 40;
+static void test_large_steps(mlp_net *net, int B, unsigned seed) {
+    const double scale[3] = {40, 1, 1};
+    mlp_batch *batch = random_batch(B, net->in, net->out, seed, scale);
     net->W2[0] = 50;
     double *ref = calloc(net->count, sizeof *ref), *got = calloc(net->count, sizeof *got);
     mlp_ops ops;
     mlp_ops_find(&ops, "naive");
     mlp_work *w = mlp_work_new(net, B);
-    const double bound = rounding_bound(mlp_loss(net, &ops, w, x, labels, B), B, net->out);
-    mlp_find_numgrad("naive")->numgrad(ref, net, x, labels, B, NULL, 0);
+    const double bound = rounding_bound(mlp_loss(net, &ops, w, batch), B, net->out);
+    mlp_find_numgrad("naive")->numgrad(ref, net, batch, NULL, 0);
     const char *names[] = {"incremental", "incremental_omp"};
     for (int v = 0; v < 2; v++) {
-        mlp_find_numgrad(names[v])->numgrad(got, net, x, labels, B, NULL, 0);
+        mlp_find_numgrad(names[v])->numgrad(got, net, batch, NULL, 0);
         double max_diff = 0;
         for (size_t p = 0; p < net->count; p++) max_diff = fmax(max_diff, fabs(got[p] - ref[p]));
         printf("  large steps: numgrad %-15s vs naive: max abs diff %.2e (bound %.2e)\n",
@@ -240,22 +260,24 @@ static void test_large_steps(mlp_net *net, double *x, const int *labels, int B) 
         CHECK(max_diff <= bound);
     }
     mlp_work_free(w);
+    mlp_batch_free(batch);
     free(ref);
     free(got);
 }
 
 /* The threaded variants give the same bits at 1, 2 and 3 threads, and the same bits as their
  * serial rung (omp as naive, simd_omp as simd, incremental_omp as incremental). */
-static void test_determinism(mlp_net *net, const double *x, const int *labels, int B) {
+static void test_determinism(mlp_net *net, const mlp_batch *batch) {
+    const int B = mlp_batch_size(batch);
     const char *pairs[][2] = {{"omp", "naive"}, {"simd_omp", "simd"},
                               {"incremental_omp", "incremental"}};
     size_t bytes = net->count * sizeof(double);
     double *serial = malloc(bytes), *got = malloc(bytes);
     for (int i = 0; i < 3; i++) {
-        mlp_find_numgrad(pairs[i][1])->numgrad(serial, net, x, labels, B, NULL, 0);
+        mlp_find_numgrad(pairs[i][1])->numgrad(serial, net, batch, NULL, 0);
         for (int t = 1; t <= 3; t++) {
             omp_set_num_threads(t);
-            mlp_find_numgrad(pairs[i][0])->numgrad(got, net, x, labels, B, NULL, 0);
+            mlp_find_numgrad(pairs[i][0])->numgrad(got, net, batch, NULL, 0);
             CHECK(memcmp(got, serial, bytes) == 0);
         }
     }
@@ -265,10 +287,10 @@ static void test_determinism(mlp_net *net, const double *x, const int *labels, i
         mlp_ops ops;
         mlp_ops_find(&ops, threaded[i]);
         omp_set_num_threads(1);
-        mlp_gradient(serial, net, &ops, w, x, labels, B);
+        mlp_gradient(serial, net, &ops, w, batch);
         for (int t = 2; t <= 3; t++) {
             omp_set_num_threads(t);
-            mlp_gradient(got, net, &ops, w, x, labels, B);
+            mlp_gradient(got, net, &ops, w, batch);
             CHECK(memcmp(got, serial, bytes) == 0);
         }
     }
@@ -307,28 +329,25 @@ int main(void) {
     mlp_net_init(&small, IN, HID, OUT, 3);
     for (int j = 0; j < HID; j++) small.b1[j] = 0.01 * (j - 4); /* nonzero biases too */
     for (int k = 0; k < OUT; k++) small.b2[k] = 0.01 * (k - 5);
-    double xs[B * IN];
-    int ls[B];
-    random_batch(xs, ls, B, IN, OUT, 11);
-    check_ladder(&small, xs, ls, B, NULL, 0, "20-8-10 B=5");
-    test_determinism(&small, xs, ls, B);
-    test_large_steps(&small, xs, ls, B);
+    mlp_batch *batch = random_batch(B, IN, OUT, 11, unscaled);
+    check_ladder(&small, batch, NULL, 0, "20-8-10 B=5");
+    test_determinism(&small, batch);
+    mlp_batch_free(batch);
+    test_large_steps(&small, B, 11);
     mlp_net_free(&small);
 
     /* Real size: a strided sample across the four arrays. */
     enum { RB = 10 };
     mlp_net net;
     mlp_net_init(&net, 784, 100, 10, 42);
-    double *x = malloc(sizeof(double) * RB * 784);
-    int labels[RB];
-    random_batch(x, labels, RB, 784, 10, 12);
+    batch = random_batch(RB, 784, 10, 12, unscaled);
     size_t which[64], n = 0, nW1 = 78400;
     n += strided(which + n, 0, nW1, 36);
     n += strided(which + n, nW1, 100, 8);
     n += strided(which + n, nW1 + 100, 1000, 12);
     n += strided(which + n, nW1 + 1100, 10, 8);
-    check_ladder(&net, x, labels, RB, which, n, "784-100-10 B=10");
-    free(x);
+    check_ladder(&net, batch, which, n, "784-100-10 B=10");
+    mlp_batch_free(batch);
     mlp_net_free(&net);
     return check_done();
 }
