@@ -374,13 +374,16 @@ int mlpb_suite_register(const mlpb_suite *s) {
     snprintf(shape, sizeof shape, "%zu", big);
     n += add(s, "triad", shape, c, bench_triad, 1, "", 0, 24.0 * (double)big, MACHINE);
 
-    static const struct { mlp_form form; int M, K, N; bool in_quick; } mm_shapes[] = {
-        {MLP_AB, 100, 784, 100, true},   /* a1 = x . W1 */
-        {MLP_AB, 100, 100, 10, true},    /* a2 = z1 . W2 */
-        {MLP_AtB, 100, 100, 10, true},   /* gW2 = z1^T . dy */
-        {MLP_ABt, 100, 10, 100, true},   /* da1 = dy . W2^T */
-        {MLP_AtB, 784, 100, 100, true},  /* gW1 = x^T . dz1 */
-        {MLP_AB, 1024, 1024, 1024, false},
+    /* matmul on random dense operands; matmul_x on the network's batch, whose zeros count. */
+    static const struct { bool x; mlp_form form; int M, K, N; bool in_quick; } mm_shapes[] = {
+        {false, MLP_AB, 100, 784, 100, true},   /* a1 = x . W1 */
+        {false, MLP_AB, 100, 100, 10, true},    /* a2 = z1 . W2 */
+        {false, MLP_AtB, 100, 100, 10, true},   /* gW2 = z1^T . dy */
+        {false, MLP_ABt, 100, 10, 100, true},   /* da1 = dy . W2^T */
+        {false, MLP_AtB, 784, 100, 100, true},  /* gW1 = x^T . dz1 */
+        {false, MLP_AB, 1024, 1024, 1024, false},
+        {true, MLP_AB, NET_BATCH, NET_IN, NET_HIDDEN, true},  /* a1 = x . W1 */
+        {true, MLP_AtB, NET_IN, NET_BATCH, NET_HIDDEN, true}, /* gW1 = x^T . dz1 */
     };
     for (size_t k = 0; k < sizeof mm_shapes / sizeof *mm_shapes; k++) {
         if (s->quick && !mm_shapes[k].in_quick) continue;
@@ -389,21 +392,9 @@ int mlpb_suite_register(const mlpb_suite *s) {
         for (const mlp_matmul_variant *v = mlp_matmul_variants; v->name; v++) {
             c = (bench_case){.variant = v->name, .mm = v, .form = mm_shapes[k].form, .M = M,
                              .N = N, .K = K};
-            n += add(s, "matmul", shape, c, bench_matmul, 1, "", 2.0 * M * N * K, 0, 0);
-        }
-    }
-
-    static const struct { mlp_form form; int M, K, N; } x_shapes[] = {
-        {MLP_AB, NET_BATCH, NET_IN, NET_HIDDEN},  /* a1 = x . W1 */
-        {MLP_AtB, NET_IN, NET_BATCH, NET_HIDDEN}, /* gW1 = x^T . dz1 */
-    };
-    for (size_t k = 0; k < sizeof x_shapes / sizeof *x_shapes; k++) {
-        const int M = x_shapes[k].M, K = x_shapes[k].K, N = x_shapes[k].N;
-        snprintf(shape, sizeof shape, "%dx%dx%d%s", M, K, N, form_suffix[x_shapes[k].form]);
-        for (const mlp_matmul_variant *v = mlp_matmul_variants; v->name; v++) {
-            c = (bench_case){.variant = v->name, .mm = v, .form = x_shapes[k].form, .M = M,
-                             .N = N, .K = K};
-            n += add(s, "matmul_x", shape, c, bench_matmul_x, 1, "", 2.0 * M * N * K, 0, 0);
+            n += add(s, mm_shapes[k].x ? "matmul_x" : "matmul", shape, c,
+                     mm_shapes[k].x ? bench_matmul_x : bench_matmul, 1, "", 2.0 * M * N * K, 0,
+                     0);
         }
     }
 

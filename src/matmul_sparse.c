@@ -3,7 +3,8 @@
  *
  * Over the dense GEMM, this step does less work instead of the same work faster: half of
  * Fashion-MNIST's pixels (four fifths of MNIST's) are exactly 0, and a zero adds nothing to a
- * sum (fma(0, b, c) == c), so skipping it changes no value beyond the order of the sum. A
+ * sum of finite terms (fma(0, b, c) == c), so skipping it changes no value beyond the order of
+ * the sum (an inf or NaN in B, which 0 * b would spread, is no network's weight). A
  * batch is indexed once (mlp_sparse_index): a bitmask of the nonzero columns of each row of A,
  * one of the nonzero rows of each column, and A transposed, so that both products read the
  * values they multiply contiguously. Both products are then the same loop (spmm): an output row
