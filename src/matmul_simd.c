@@ -54,13 +54,14 @@ static void store_tile(double *c, double t[MR][NR], size_t ldc, int m, int n, bo
         for (int j = 0; j < n; j++) c[i * ldc + j] = first ? t[i][j] : c[i * ldc + j] + t[i][j];
 }
 
+/* Only the n columns of B that C needs: a panel read in place may be 4 wide, the last of B. */
 static void micro_kernel_portable(double *c, size_t ldc, const panels *p, int m, int n, int kc,
                                   bool first) {
     double t[MR][NR] = {{0}};
     for (int k = 0; k < kc; k++) {
         const double *b = p->b + k * p->b_ks;
         for (int i = 0; i < MR; i++)
-            for (int j = 0; j < NR; j++) t[i][j] += p->a[i * p->a_rs + k * p->a_cs] * b[j];
+            for (int j = 0; j < n; j++) t[i][j] += p->a[i * p->a_rs + k * p->a_cs] * b[j];
     }
     store_tile(c, t, ldc, m, n, first);
 }
