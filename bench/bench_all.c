@@ -61,7 +61,9 @@ static const char usage[] =
     "                   \"package:1 l3:2 core:8 pu:2\", a Ryzen 9 5950X) instead of this machine\n"
     "  --help           this text\n"
     "  Google Benchmark's own flags work (--benchmark_filter, --benchmark_repetitions,\n"
-    "  --benchmark_min_time, ...); bench.json is always written into the folder.\n"
+    "  --benchmark_min_time, ...); bench.json is always written into the folder. Repetitions\n"
+    "  run interleaved in a random order, so that a slow spell of a shared machine falls on\n"
+    "  every variant alike (--benchmark_enable_random_interleaving=false: back to back)\n"
     "exit status: 0 done, 1 error, 2 bad option, 130 interrupted (the folder keeps what was\n"
     "measured and says the run is incomplete)\n";
 
@@ -500,11 +502,14 @@ int main(int argc, char **argv) {
     /* Google Benchmark's argv: our defaults first, so that the user's flags override them. */
     char out_flag[4200];
     snprintf(out_flag, sizeof out_flag, "--benchmark_out=%s/bench.json", r.dir);
-    char *gb_argv[8 + argc];
+    char *gb_argv[9 + argc];
     int gb_argc = 0;
     gb_argv[gb_argc++] = argv[0];
     gb_argv[gb_argc++] = o.quick ? "--benchmark_repetitions=3" : "--benchmark_repetitions=5";
     gb_argv[gb_argc++] = o.quick ? "--benchmark_min_time=0.05" : "--benchmark_min_time=0.3";
+    /* Repetitions in a random order across benchmarks: a slow spell of a shared machine then
+     * falls on every variant alike instead of on the few it meets, and ratios hold. */
+    gb_argv[gb_argc++] = "--benchmark_enable_random_interleaving=true";
     gb_argv[gb_argc++] = out_flag;
     gb_argv[gb_argc++] = "--benchmark_out_format=json";
     for (int i = 0; i < o.n_gb_args; i++) gb_argv[gb_argc++] = o.gb_args[i];

@@ -2,9 +2,9 @@
 //
 // Every benchmark is registered with UseRealTime (OpenMP work runs on threads other than the
 // caller's, so the caller's CPU time means nothing) and gets its counters from what it was
-// registered with. A reporter wrapped around Google Benchmark's console reporter turns each
-// finished benchmark's repetitions into an mlpb_record, hands it to the caller's sink at once
-// (so that an interrupted run keeps it), and prints progress on stderr.
+// registered with. A reporter wrapped around Google Benchmark's console reporter adds each
+// finished repetition to its benchmark's mlpb_record, hands the record to the caller's sink at
+// once (so that an interrupted run keeps it), and prints progress on stderr.
 #include "gbench.h"
 
 #include <benchmark/benchmark.h>
@@ -31,8 +31,11 @@ struct Entry {
 };
 
 std::vector<Entry> entries;
+// In the order the benchmarks were registered, whatever order their repetitions run in.
 std::vector<mlpb_record> records;
 std::vector<std::vector<double>> record_reps;  // every repetition, beside the records' first 64
+std::vector<size_t> record_entry;              // the index in entries of each record
+bool interleaved = false;  // --benchmark_enable_random_interleaving, as given to mlpb_gb_init
 volatile std::sig_atomic_t stop_flag = 0;
 
 benchmark::State &state_of(mlpb_gb_state *st) { return *reinterpret_cast<benchmark::State *>(st); }
@@ -109,26 +112,28 @@ class RecordingReporter : public benchmark::ConsoleReporter {
     if (!reps.empty()) done_reps = add_reps(e, reps, iterations, label);
     if (!error.empty() || done_reps >= expected) {
       done_++;
-      progress(name, error);
+      progress(name, error, interleaved ? expected : 1);
     }
   }
 
  private:
-  // Adds reps to the record of e (repetitions may arrive in several groups when Google
-  // Benchmark interleaves them); returns how many it holds.
+  // Adds reps to the record of e, which is made, in registration order, with the first of
+  // them (interleaved, they may come in several groups); returns how many it holds.
   int add_reps(const Entry *e, const std::vector<double> &reps, double iterations,
                const std::string &label) {
+    const size_t index = (size_t)(e - entries.data());
     size_t i = 0;
-    while (i < records.size() && e->name != records[i].name) i++;
-    if (i == records.size()) {
+    while (i < records.size() && record_entry[i] < index) i++;
+    if (i == records.size() || record_entry[i] != index) {
       mlpb_record r{};
       std::snprintf(r.name, sizeof r.name, "%s", e->name.c_str());
       std::snprintf(r.unit, sizeof r.unit, "%s", e->unit.c_str());
       split_name(&r);
       r.flops = e->flops;
       r.bytes = e->bytes;
-      records.push_back(r);
-      record_reps.emplace_back();
+      records.insert(records.begin() + (long)i, r);
+      record_reps.emplace(record_reps.begin() + (long)i);
+      record_entry.insert(record_entry.begin() + (long)i, index);
     }
     for (double v : reps) record_reps[i].push_back(v / e->units);
     records[i].measured_units += iterations * e->units;
@@ -138,10 +143,15 @@ class RecordingReporter : public benchmark::ConsoleReporter {
     return (int)record_reps[i].size();
   }
 
-  void progress(const std::string &name, const std::string &error) {
+  // Time left from the share of benchmarks done. Back to back (spread = 1), that share grows
+  // with the run. Interleaved at random, a benchmark is done only when the last of its `spread`
+  // repetitions has run: after a share f of the run, f^spread of them are, so f is the
+  // spread-th root of the share done.
+  void progress(const std::string &name, const std::string &error, int64_t spread) {
     double elapsed =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    double left = done_ < total_ ? elapsed / done_ * (total_ - done_) : 0.0;
+    double f = std::pow((double)done_ / total_, 1.0 / (double)(spread > 0 ? spread : 1));
+    double left = done_ < total_ ? elapsed / f - elapsed : 0.0;
     std::fprintf(stderr, "[bench %d/%d] %s %s; %s elapsed, about %s left\n", done_, total_,
                  name.c_str(), error.empty() ? "done" : ("FAILED: " + error).c_str(),
                  human(elapsed).c_str(), human(left).c_str());
@@ -173,7 +183,22 @@ void mark_selected() {
 
 extern "C" {
 
-void mlpb_gb_init(int *argc, char **argv) { benchmark::Initialize(argc, argv); }
+// Google Benchmark keeps its flags to itself, so the progress estimate reads this one here, as
+// Google Benchmark parses it: the last one given wins, and any value but a false one is true.
+void mlpb_gb_init(int *argc, char **argv) {
+  const char flag[] = "--benchmark_enable_random_interleaving";
+  for (int i = 1; i < *argc; i++) {
+    if (std::strncmp(argv[i], flag, sizeof flag - 1) != 0) continue;
+    const char *v = argv[i] + sizeof flag - 1;
+    if (*v == '=') v++;
+    else if (*v) continue;
+    interleaved = true;
+    for (const char *no : {"0", "f", "false", "n", "no", "off", "F", "FALSE", "N", "NO", "OFF",
+                           "False", "No", "Off"})
+      if (std::strcmp(v, no) == 0) interleaved = false;
+  }
+  benchmark::Initialize(argc, argv);
+}
 
 void mlpb_gb_register(const char *name, mlpb_gb_fn fn, void *arg, double units, const char *unit,
                       double flops, double bytes) {
@@ -226,6 +251,7 @@ void mlpb_gb_shutdown(void) {
   benchmark::Shutdown();
   records.clear();
   record_reps.clear();
+  record_entry.clear();
   entries.clear();
 }
 
