@@ -538,12 +538,14 @@ static int write_hours(report *r, const hours_row *rows, int n) {
     if (close_out(r, md, "hours_vs_seconds.md")) return -1;
     FILE *csv = open_out(r, "hours.csv");
     if (!csv) return -1;
-    fputs("label,seconds_10000,text\n", csv);
+    fputs("label,seconds_10000,text,source\n", csv);
     for (int i = 0; i < n; i++) {
         csv_str(csv, rows[i].what);
         csv_num(csv, rows[i].total_s);
         fputc(',', csv);
         csv_str(csv, rows[i].total);
+        fputc(',', csv);
+        csv_str(csv, rows[i].source);
         fputc('\n', csv);
     }
     return close_out(r, csv, "hours.csv");

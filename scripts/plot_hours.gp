@@ -1,8 +1,8 @@
 # plot_hours.gp: hours vs seconds, the time of the blog's 10,000 training iterations per gradient
 # method and variant, as horizontal bars on a log scale of seconds, in the table's order from the
 # top. Each bar's text says whether it was measured or projected; run-through bars are blue,
-# projected ones orange, the blog's own figures gray.
-# Reads hours.csv (label,seconds_10000,text), written by bench/report.c.
+# projected ones orange, the blog's own figures gray, after the row's source column.
+# Reads hours.csv (label,seconds_10000,text,source), written by bench/report.c.
 # Run: gnuplot -e "dir='results/X'" scripts/plot_hours.gp
 set datafile separator comma
 data = dir . "/hours.csv"
@@ -23,8 +23,9 @@ set ytics nomirror
 set grid xtics
 set key off
 set style fill solid 0.7 border -1
-projected(s) = strstrt(s, "projected") > 0
-color(label, text) = strstrt(label, "blog") > 0 ? 0x999999 : projected(text) ? 0xdd8452 : 0x4c72b0
+# (the source, not the label: gnuplot 5.4's strcol cuts a quoted first column at its comma)
+color(source) = strstrt(source, "blog") > 0 ? 0x999999 : \
+                strstrt(source, "projected") > 0 ? 0xdd8452 : 0x4c72b0
 top(i) = rows - 1 - i
 
 do for [fmt in "png svg"] {
@@ -32,7 +33,7 @@ do for [fmt in "png svg"] {
     if (fmt eq "svg") { set terminal svg size 1200,120 + 45 * rows font "sans,10" noenhanced }
     set output sprintf("%s/hours_vs_seconds.%s", dir, fmt)
     plot data using 2:(top($0)):(left):2:(top($0) - 0.35):(top($0) + 0.35): \
-             (color(strcol(1), strcol(3))):ytic(1) skip 1 \
+             (color(strcol(4))):ytic(1) skip 1 \
              with boxxyerror lc rgb variable, \
          "" using 2:(top($0)):3 skip 1 with labels left offset 1,0 font "sans,9"
     unset output

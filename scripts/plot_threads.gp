@@ -23,10 +23,10 @@ set grid
 set key top left opaque samplen 2 font ",8"
 
 do for [fmt in "png svg"] {
-    if (fmt eq "png") { set terminal pngcairo size 420 * cols, 60 + 330 * rows font "sans,9" noenhanced }
-    if (fmt eq "svg") { set terminal svg size 420 * cols, 60 + 330 * rows font "sans,9" noenhanced }
+    if (fmt eq "png") { set terminal pngcairo size 420 * cols, 75 + 330 * rows font "sans,9" noenhanced }
+    if (fmt eq "svg") { set terminal svg size 420 * cols, 75 + 330 * rows font "sans,9" noenhanced }
     set output sprintf("%s/threads_%s.%s", dir, kernel, fmt)
-    set multiplot layout rows, cols title sprintf("%s: speedup against threads, pinned one per core (dashed: ideal)", kernel)
+    set multiplot layout rows, cols title sprintf("%s: speedup against threads\npinned one per core; dashed: ideal", kernel)
     do for [i=1:panels] {
         set title value(sprintf("shape%d", i))
         colors = value(sprintf("colors%d", i))
