@@ -12,7 +12,10 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
+
+#include "exp_avx2.h" /* MLP_EXP_NORMAL, the range of softmax's exp4_near */
 
 typedef __m256d (*mlp_exp4_fn)(__m256d x);
 
@@ -87,6 +90,11 @@ MLP_AVX2_INLINE double mlp_hmax(__m256d v) {
     return _mm_cvtsd_f64(_mm_max_sd(m, _mm_unpackhi_pd(m, m)));
 }
 
+MLP_AVX2_INLINE double mlp_hmin(__m256d v) {
+    __m128d m = _mm_min_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
+    return _mm_cvtsd_f64(_mm_min_sd(m, _mm_unpackhi_pd(m, m)));
+}
+
 MLP_AVX2_INLINE double mlp_hsum(__m256d v) {
     __m128d s = _mm_add_pd(_mm256_castpd256_pd128(v), _mm256_extractf128_pd(v, 1));
     return _mm_cvtsd_f64(_mm_add_sd(s, _mm_unpackhi_pd(s, s)));
@@ -103,25 +111,47 @@ MLP_AVX2_INLINE __m256d mlp_exp_tail(const double *x, size_t n, __m256d vmax,
     return _mm256_and_pd(e, mask);
 }
 
+/* Softmax takes two exps: exp4 for any x, and exp4_near, which need only be right for x in
+ * [-MLP_EXP_NORMAL, 0] (ours skips its edge check there; SLEEF's is the same function). Every
+ * x - max of a row lies in [min - max, 0], so a row whose values span less than
+ * MLP_EXP_NORMAL, as any row of logits does, takes exp4_near. A NaN makes the span NaN, which
+ * takes exp4; either gives NaN for it. */
+MLP_AVX2_INLINE bool mlp_row_is_near(double max, double min) {
+    return min - max >= -MLP_EXP_NORMAL;
+}
+
 /* A row of at most 16 (the network's 10 classes) in at most 4 registers, read once and written
  * once: going through memory as the long rows do, the masked store of the tail cannot forward
  * to the loads that scale it, and each row waits for the store to retire. */
 enum { MLP_SHORT_ROW = 16 };
-MLP_AVX2_INLINE void mlp_softmax_short_row_avx2(double *out, const double *x, size_t cols,
-                                                mlp_exp4_fn exp4) {
-    const size_t nv = (cols + 3) / 4;
-    __m256d v[4], vmax = _mm256_set1_pd(-INFINITY), vsum = _mm256_setzero_pd();
-    for (size_t j = 0; j < nv; j++) {
-        v[j] = 4 * j + 4 <= cols ? _mm256_loadu_pd(x + 4 * j)
-                                 : mlp_load_tail(x + 4 * j, cols - 4 * j, -INFINITY);
-        vmax = _mm256_max_pd(vmax, v[j]);
-    }
-    vmax = _mm256_set1_pd(mlp_hmax(vmax));
-    for (size_t j = 0; j < nv; j++) {
+
+/* v[0..nv) := exp(v - vmax), the tail's lanes past the row 0; returns their sum. */
+MLP_AVX2_INLINE __m256d mlp_short_row_exps(__m256d *v, const double *x, size_t cols,
+                                           __m256d vmax, mlp_exp4_fn exp4) {
+    __m256d vsum = _mm256_setzero_pd();
+    for (size_t j = 0; j < (cols + 3) / 4; j++) {
         v[j] = 4 * j + 4 <= cols ? exp4(_mm256_sub_pd(v[j], vmax))
                                  : mlp_exp_tail(x + 4 * j, cols - 4 * j, vmax, exp4);
         vsum = _mm256_add_pd(vsum, v[j]);
     }
+    return vsum;
+}
+
+MLP_AVX2_INLINE void mlp_softmax_short_row_avx2(double *out, const double *x, size_t cols,
+                                                mlp_exp4_fn exp4, mlp_exp4_fn exp4_near) {
+    const size_t nv = (cols + 3) / 4;
+    __m256d v[4], vmax = _mm256_set1_pd(-INFINITY), vmin = _mm256_set1_pd(INFINITY);
+    for (size_t j = 0; j < nv; j++) {
+        const bool whole = 4 * j + 4 <= cols;
+        v[j] = whole ? _mm256_loadu_pd(x + 4 * j) : mlp_load_tail(x + 4 * j, cols - 4 * j, -INFINITY);
+        vmax = _mm256_max_pd(vmax, v[j]);
+        vmin = _mm256_min_pd(vmin, whole ? v[j] : mlp_load_tail(x + 4 * j, cols - 4 * j, INFINITY));
+    }
+    const double max = mlp_hmax(vmax);
+    vmax = _mm256_set1_pd(max);
+    const __m256d vsum = mlp_row_is_near(max, mlp_hmin(vmin))
+                             ? mlp_short_row_exps(v, x, cols, vmax, exp4_near)
+                             : mlp_short_row_exps(v, x, cols, vmax, exp4);
     const __m256d inv = _mm256_set1_pd(1.0 / mlp_hsum(vsum));
     for (size_t j = 0; j < nv; j++) {
         if (4 * j + 4 <= cols)
@@ -131,32 +161,46 @@ MLP_AVX2_INLINE void mlp_softmax_short_row_avx2(double *out, const double *x, si
     }
 }
 
-/* One row: out (cols) = exp(x - max) / sum. The tail is padded with -inf for the max and
- * its exps are 0 (mlp_exp_tail), which changes neither the max nor the sum. The sum is kept in 4 lanes, added up at the end
- * in a fixed order. Scaling multiplies by 1/sum instead of dividing: one more rounding than
- * naive's division, so each element is within 1 ulp of the divided value plus the exp's error. */
-MLP_AVX2_INLINE void mlp_softmax_row_avx2(double *out, const double *x, size_t cols,
-                                          mlp_exp4_fn exp4) {
-    if (cols <= MLP_SHORT_ROW) {
-        mlp_softmax_short_row_avx2(out, x, cols, exp4);
-        return;
-    }
-    size_t i = 0;
-    __m256d vmax = _mm256_set1_pd(-INFINITY);
-    for (; i + 4 <= cols; i += 4)
-        vmax = _mm256_max_pd(vmax, _mm256_loadu_pd(x + i));
-    vmax = _mm256_max_pd(vmax, mlp_load_tail(x + i, cols - i, -INFINITY));
-    vmax = _mm256_set1_pd(mlp_hmax(vmax));
-
+/* out (cols) := exp(x - vmax), the tail's too; returns their sum, in 4 lanes. */
+MLP_AVX2_INLINE __m256d mlp_row_exps(double *out, const double *x, size_t cols, __m256d vmax,
+                                     mlp_exp4_fn exp4) {
     __m256d vsum = _mm256_setzero_pd();
-    for (i = 0; i + 4 <= cols; i += 4) {
+    size_t i = 0;
+    for (; i + 4 <= cols; i += 4) {
         const __m256d e = exp4(_mm256_sub_pd(_mm256_loadu_pd(x + i), vmax));
         _mm256_storeu_pd(out + i, e);
         vsum = _mm256_add_pd(vsum, e);
     }
     const __m256d e = mlp_exp_tail(x + i, cols - i, vmax, exp4);
     mlp_store_tail(out + i, e, cols - i);
-    vsum = _mm256_add_pd(vsum, e);
+    return _mm256_add_pd(vsum, e);
+}
+
+/* One row: out (cols) = exp(x - max) / sum. The tail is padded with -inf for the max (+inf for
+ * the min) and its exps are 0 (mlp_exp_tail), which changes neither the max nor the sum. The
+ * sum is kept in 4 lanes, added up at the end in a fixed order. Scaling multiplies by 1/sum
+ * instead of dividing: one more rounding than naive's division, so each element is within
+ * 1 ulp of the divided value plus the exp's error. */
+MLP_AVX2_INLINE void mlp_softmax_row_avx2(double *out, const double *x, size_t cols,
+                                          mlp_exp4_fn exp4, mlp_exp4_fn exp4_near) {
+    if (cols <= MLP_SHORT_ROW) {
+        mlp_softmax_short_row_avx2(out, x, cols, exp4, exp4_near);
+        return;
+    }
+    size_t i = 0;
+    __m256d vmax = _mm256_set1_pd(-INFINITY), vmin = _mm256_set1_pd(INFINITY);
+    for (; i + 4 <= cols; i += 4) {
+        const __m256d v = _mm256_loadu_pd(x + i);
+        vmax = _mm256_max_pd(vmax, v);
+        vmin = _mm256_min_pd(vmin, v);
+    }
+    vmax = _mm256_max_pd(vmax, mlp_load_tail(x + i, cols - i, -INFINITY));
+    vmin = _mm256_min_pd(vmin, mlp_load_tail(x + i, cols - i, INFINITY));
+    const double max = mlp_hmax(vmax);
+    vmax = _mm256_set1_pd(max);
+    const __m256d vsum = mlp_row_is_near(max, mlp_hmin(vmin))
+                             ? mlp_row_exps(out, x, cols, vmax, exp4_near)
+                             : mlp_row_exps(out, x, cols, vmax, exp4);
 
     const __m256d inv = _mm256_set1_pd(1.0 / mlp_hsum(vsum));
     for (i = 0; i + 4 <= cols; i += 4)

@@ -27,7 +27,7 @@ __attribute__((target("avx2,fma"))) static void softmax_sleef_avx2(double *out, 
                                                                     int rows, int cols) {
     for (int r = 0; r < rows; r++)
         mlp_softmax_row_avx2(out + (size_t)r * cols, x + (size_t)r * cols, (size_t)cols,
-                             Sleef_expd4_u10avx2);
+                             Sleef_expd4_u10avx2, Sleef_expd4_u10avx2);
 }
 
 void mlp_sigmoid_sleef(double *out, const double *in, size_t n) {

@@ -15,14 +15,16 @@
 __attribute__((target("avx2,fma"))) static void softmax_avx2(double *out, const double *x,
                                                               int rows, int cols) {
     for (int r = 0; r < rows; r++)
-        mlp_softmax_row_avx2(out + (size_t)r * cols, x + (size_t)r * cols, (size_t)cols, mlp_exp4);
+        mlp_softmax_row_avx2(out + (size_t)r * cols, x + (size_t)r * cols, (size_t)cols, mlp_exp4,
+                             mlp_exp4_normal);
 }
 
 __attribute__((target("avx2,fma"))) static void softmax_avx2_omp(double *out, const double *x,
                                                                   int rows, int cols) {
 #pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; r++)
-        mlp_softmax_row_avx2(out + (size_t)r * cols, x + (size_t)r * cols, (size_t)cols, mlp_exp4);
+        mlp_softmax_row_avx2(out + (size_t)r * cols, x + (size_t)r * cols, (size_t)cols, mlp_exp4,
+                             mlp_exp4_normal);
 }
 
 void mlp_softmax_simd(double *out, const double *x, int rows, int cols) {
