@@ -228,10 +228,13 @@ static void describe_machine(mlpb_machine *m, const mlpb_topo_summary *s, const 
     m->cores = s->n_cores;
     snprintf(m->compiler, sizeof m->compiler, "%s", MLP_COMPILER);
     snprintf(m->flags, sizeof m->flags, "%s", MLP_BUILD_FLAGS);
+    const char *wait = getenv("OMP_WAIT_POLICY");
 #ifdef __clang__
-    snprintf(m->openmp, sizeof m->openmp, "OpenMP %d (LLVM libomp)", _OPENMP);
+    snprintf(m->openmp, sizeof m->openmp, "OpenMP %d (LLVM libomp), OMP_WAIT_POLICY=%s", _OPENMP,
+             wait ? wait : "unset");
 #else
-    snprintf(m->openmp, sizeof m->openmp, "OpenMP %d (GNU libgomp)", _OPENMP);
+    snprintf(m->openmp, sizeof m->openmp, "OpenMP %d (GNU libgomp), OMP_WAIT_POLICY=%s", _OPENMP,
+             wait ? wait : "unset");
 #endif
     snprintf(m->libraries, sizeof m->libraries, "%s, %s, Google Benchmark %s",
              mlp_library_versions(), mlpb_hwloc_version(), MLP_GBENCH_VERSION);
@@ -467,7 +470,7 @@ static void numpy_phase(const run *r, const char *data, bool quick) {
 }
 
 int main(int argc, char **argv) {
-    mlp_openblas_use_avx2(argv);
+    mlp_runtime_setup(argv);
     options o;
     parse_options(&o, argc, argv);
 

@@ -359,7 +359,7 @@ static void close_output(FILE *f, const char *path) {
 }
 
 int main(int argc, char **argv) {
-    mlp_openblas_use_avx2(argv);
+    mlp_runtime_setup(argv);
     mlp_train_config cfg = MLP_TRAIN_DEFAULTS;
     const char *variant = NULL, *data_dir = MLP_DEFAULT_DATA_DIR, *csv_path = NULL,
                *json_path = NULL;

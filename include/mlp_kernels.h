@@ -99,10 +99,15 @@ bool mlp_cpu_has_avx2_fma(void);
 const char *mlp_simd_status(void);
 /* The CPU's model name from /proc/cpuinfo ("unknown" when there is none). */
 void mlp_cpu_model(char *out, size_t len);
-/* Call first in main: when OPENBLAS_CORETYPE is unset and the CPU has AVX2+FMA, sets it to
- * Haswell and re-executes the program, so that the openblas variant runs AVX2 kernels like the
- * simd ones (see matmul_openblas.c). A no-op without OpenBLAS. */
-void mlp_openblas_use_avx2(char **argv);
+/* Call first in main. The OpenMP and OpenBLAS runtimes read two settings from the environment
+ * when they load, before main; each that the user has not set is set here, and the program
+ * re-executed once with them:
+ *   OMP_WAIT_POLICY=active: threads spin between parallel regions instead of sleeping. A
+ *     training iteration forks a dozen regions apart by microseconds; waking a sleeping thread
+ *     costs tens of microseconds on a virtual machine, which doubled the iteration.
+ *   OPENBLAS_CORETYPE=Haswell, when the CPU has AVX2+FMA: the openblas variant runs AVX2
+ *     kernels like the simd ones (see matmul_openblas.c). */
+void mlp_runtime_setup(char **argv);
 /* The kernels OpenBLAS runs ("Haswell", ...), for reports. */
 const char *mlp_openblas_core(void);
 /* One line for reports: the versions of the libraries the variants link (zlib, OpenBLAS and

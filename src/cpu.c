@@ -1,5 +1,5 @@
 /* What the library knows of the machine: the run-time CPU check for the SIMD variants, the CPU's
- * name and the versions of the libraries it links, for reports.
+ * name and the versions of the libraries it links, for reports; and the runtimes' settings.
  *
  * Run-time CPU check for the SIMD variants. The build never assumes AVX2: the SIMD code is
  * compiled with target attributes, and runs only when this check passes. Setting MLP_NO_SIMD=1
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "mlp_kernels.h"
@@ -50,6 +51,22 @@ void mlp_cpu_model(char *out, size_t len) {
         }
     }
     fclose(f);
+}
+
+void mlp_runtime_setup(char **argv) {
+    bool changed = false;
+    if (!getenv("OMP_WAIT_POLICY")) {
+        setenv("OMP_WAIT_POLICY", "active", 1);
+        changed = true;
+    }
+#ifdef MLP_HAVE_OPENBLAS
+    if (!getenv("OPENBLAS_CORETYPE") && mlp_cpu_has_avx2_fma()) {
+        setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+        changed = true;
+    }
+#endif
+    /* returns only when it failed: the program then runs on the runtimes' own defaults */
+    if (changed) execv("/proc/self/exe", argv);
 }
 
 const char *mlp_library_versions(void) {

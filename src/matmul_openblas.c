@@ -8,7 +8,7 @@
  * Compiled to nothing unless CMake found OpenBLAS (MLP_HAVE_OPENBLAS).
  *
  * OpenBLAS chooses its kernels once, when it is loaded, from the CPU or from OPENBLAS_CORETYPE.
- * mlp_openblas_use_avx2 lets the programs compare like with like: it asks for the Haswell
+ * mlp_runtime_setup (cpu.c) lets the programs compare like with like: it asks for the Haswell
  * (AVX2+FMA) kernels, the instruction set of the simd variants, which is what OpenBLAS picks on
  * Zen anyway. Without it, OpenBLAS 0.3.21 (Debian 12) falls back to its SSE3 "Prescott" kernels
  * on CPUs newer than it knows, and takes AVX-512 kernels where it recognizes them.
@@ -17,20 +17,11 @@
 #include "mlp_kernels_impl.h"
 
 #ifndef MLP_HAVE_OPENBLAS
-void mlp_openblas_use_avx2(char **argv) { (void)argv; }
 const char *mlp_openblas_core(void) { return "none (built without OpenBLAS)"; }
 #else
 #include <cblas.h>
 #include <omp.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-void mlp_openblas_use_avx2(char **argv) {
-    if (getenv("OPENBLAS_CORETYPE") || !mlp_cpu_has_avx2_fma()) return;
-    setenv("OPENBLAS_CORETYPE", "Haswell", 1);
-    execv("/proc/self/exe", argv); /* returns only when it failed: then OpenBLAS's own choice */
-}
 
 const char *mlp_openblas_core(void) { return openblas_get_corename(); }
 
