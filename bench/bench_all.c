@@ -38,7 +38,7 @@
 
 extern char **environ;
 
-enum { EXIT_USAGE = 2, EXIT_INTERRUPTED = 130, MAX_SWEEP = 64 };
+enum { EXIT_USAGE = 2, EXIT_INTERRUPTED = 130, MAX_SWEEP = 64, MAX_RUNS = 3 };
 
 static const char usage[] =
     "usage: bench_all [options] [Google Benchmark flags]\n"
@@ -324,13 +324,23 @@ static void write_losses(const run *r, const char *name, const mlp_train_result 
     if (fclose(f) != 0) fail("error writing %s", path);
 }
 
-/* One training run of cfg->iters iterations, pinned, appended to the hours-vs-seconds rows. */
-static void train_row(run *r, const mlpb_suite *suite, mlp_train_config *cfg,
+/* runs training runs of cfg->iters iterations each, pinned, as one row of the hours-vs-seconds
+ * table: their median time, with the fastest and the slowest beside it. The runs give the same
+ * losses, bit for bit; the last one's are written. */
+static void train_row(run *r, const mlpb_suite *suite, mlp_train_config *cfg, int runs,
                       const mlp_dataset *train, const mlp_dataset *test, const char *loss_name) {
     char err[512];
     if (mlpb_suite_bind(suite, cfg->threads, err, sizeof err) != 0) fail("%s", err);
-    mlp_train_result res;
-    if (mlp_train(&res, cfg, train, test, err, sizeof err) != 0) fail("%s", err);
+    double s[MAX_RUNS];
+    mlp_train_result res = {0};
+    int done = 0;
+    for (; done < runs && !stop_requested; done++) {
+        if (done) free(res.losses);
+        if (runs > 1) fprintf(stderr, "  run %d of %d\n", done + 1, runs);
+        if (mlp_train(&res, cfg, train, test, err, sizeof err) != 0) fail("%s", err);
+        if (res.iters_done < cfg->iters) break; /* interrupted: its partial time stands alone */
+        s[done] = res.seconds / res.iters_done;
+    }
     mlpb_training *t = &r->train[r->n_train++];
     *t = (mlpb_training){.threads = res.threads, .measured = res.iters_done,
                          .run_through = res.iters_done == BLOG_ITERS, .loss_first = NAN,
@@ -338,7 +348,21 @@ static void train_row(run *r, const mlpb_suite *suite, mlp_train_config *cfg,
     snprintf(t->method, sizeof t->method, "%s", cfg->grad);
     snprintf(t->variant, sizeof t->variant, "%s", cfg->variant);
     snprintf(t->unit, sizeof t->unit, "iterations");
-    t->s_per_iter = res.iters_done ? res.seconds / res.iters_done : NAN;
+    if (done == 0) { /* the first run was cut short */
+        t->runs = 1;
+        t->s_per_iter = t->s_min = t->s_max = res.iters_done ? res.seconds / res.iters_done : NAN;
+    } else {
+        for (int i = 1; i < done; i++) /* insertion sort: a few runs */
+            for (int j = i; j > 0 && s[j] < s[j - 1]; j--) {
+                const double tmp = s[j];
+                s[j] = s[j - 1];
+                s[j - 1] = tmp;
+            }
+        t->runs = done;
+        t->s_per_iter = done % 2 ? s[done / 2] : 0.5 * (s[done / 2 - 1] + s[done / 2]);
+        t->s_min = s[0];
+        t->s_max = s[done - 1];
+    }
     if (t->run_through) {
         t->loss_first = res.loss_first;
         t->loss_last = res.loss_last;
@@ -351,10 +375,14 @@ static void train_row(run *r, const mlpb_suite *suite, mlp_train_config *cfg,
 
 /* The budgets, in seconds, for running the blog's 10,000 iterations through: a run expected to
  * take longer is measured over fewer iterations (backprop) or projected from the numgrad
- * benchmark's perturbations (numerical). */
+ * benchmark's perturbations (numerical). A run expected to take at most `repeat` is run
+ * MAX_RUNS times, so that a slow spell of the machine shows as spread, not as the figure. */
 typedef struct {
-    double backprop_run, backprop_sample, numerical_run;
+    double backprop_run, backprop_sample, numerical_run, repeat;
 } budget;
+
+/* The number of runs a training run of about `seconds` gets. */
+static int runs_for(const budget *b, double seconds) { return seconds <= b->repeat ? MAX_RUNS : 1; }
 
 static void training_phase(run *r, const mlpb_suite *suite, const mlp_dataset *train,
                            const mlp_dataset *test, const budget *b) {
@@ -398,7 +426,7 @@ static void training_phase(run *r, const mlpb_suite *suite, const mlp_dataset *t
         fprintf(stderr, "[train %d/%d] backprop, %s, %d thread%s: %d iterations, about %.0f s\n",
                 ++done, todo, names[k], cfg.threads, cfg.threads == 1 ? "" : "s", cfg.iters,
                 est * cfg.iters);
-        train_row(r, suite, &cfg, train, test,
+        train_row(r, suite, &cfg, runs_for(b, est * cfg.iters), train, test,
                   strcmp(names[k], "simd_omp") == 0 ? "loss.csv" : NULL);
     }
     for (const mlp_numgrad_variant *v = mlp_numgrad_variants; v->name && !stop_requested; v++) {
@@ -421,7 +449,7 @@ static void training_phase(run *r, const mlpb_suite *suite, const mlp_dataset *t
             fprintf(stderr, "[train %d/%d] numerical, %s, %d thread%s: %d iterations, about "
                     "%.0f s\n", ++done, todo, v->name, threads, threads == 1 ? "" : "s",
                     BLOG_ITERS, est * BLOG_ITERS);
-            train_row(r, suite, &cfg, train, test,
+            train_row(r, suite, &cfg, runs_for(b, est * BLOG_ITERS), train, test,
                       strcmp(v->name, "incremental_omp") == 0 ? "loss_numerical.csv" : NULL);
             continue;
         }
@@ -429,9 +457,9 @@ static void training_phase(run *r, const mlpb_suite *suite, const mlp_dataset *t
                 "budget: projected from the numgrad benchmark\n", ++done, todo, v->name,
                 est * BLOG_ITERS);
         mlpb_training *t = &r->train[r->n_train++];
-        *t = (mlpb_training){.threads = threads, .s_per_iter = est,
-                             .measured = (long)p->measured_units, .loss_first = NAN,
-                             .loss_last = NAN, .test_accuracy = NAN};
+        *t = (mlpb_training){.threads = threads, .s_per_iter = est, .runs = 1, .s_min = est,
+                             .s_max = est, .measured = (long)p->measured_units,
+                             .loss_first = NAN, .loss_last = NAN, .test_accuracy = NAN};
         snprintf(t->method, sizeof t->method, "numerical");
         snprintf(t->variant, sizeof t->variant, "%s", v->name);
         snprintf(t->unit, sizeof t->unit, "perturbations");
@@ -537,7 +565,7 @@ int main(int argc, char **argv) {
     r.n_recs = mlpb_gb_run(&r.recs, on_record, &r);
     machine_limits(&r.machine, r.recs, r.n_recs, r.widest);
 
-    const budget b = o.quick ? (budget){3, 1, 0} : (budget){90, 10, 1200};
+    const budget b = o.quick ? (budget){3, 1, 0, 0} : (budget){90, 10, 1200, 30};
     if (!stop_requested) training_phase(&r, &suite, &train, &test, &b);
     if (!stop_requested && mlpb_suite_selects(&suite, "numpy")) numpy_phase(&r, o.data, o.quick);
 

@@ -42,7 +42,9 @@ typedef struct {
     char method[16];     /* backprop | numerical */
     char variant[40];
     int threads;
-    double s_per_iter;   /* seconds per training iteration */
+    double s_per_iter;   /* seconds per training iteration: the median of `runs` runs */
+    int runs;            /* training runs behind s_per_iter (the NumPy rows: 1) ... */
+    double s_min, s_max; /* ... and their fastest and slowest, per iteration */
     long measured;       /* how many units the figure was measured over ... */
     char unit[24];       /* ... "iterations" or "perturbations" */
     int run_through;     /* 1: the 10,000 iterations were run; 0: projected from `measured` */

@@ -466,6 +466,14 @@ static int hours_rows(const report *r, hours_row *rows) {
         snprintf(h->what, sizeof h->what, "%s, %s, %d thread%s", t->method, t->variant,
                  t->threads, t->threads == 1 ? "" : "s");
         hours_fill(h, t->s_per_iter, t->measured, t->unit, t->run_through);
+        if (t->runs > 1) { /* the median of several runs, and their spread */
+            char lo[32], hi[32];
+            human_s(lo, sizeof lo, t->s_min);
+            human_s(hi, sizeof hi, t->s_max);
+            const size_t len = strlen(h->per_iter);
+            snprintf(h->per_iter + len, sizeof h->per_iter - len, " (median of %d runs, %s to %s)",
+                     t->runs, lo, hi);
+        }
         quality(h, t->loss_first, t->loss_last, t->test_accuracy);
     }
     hours_row *h = &rows[n++];
