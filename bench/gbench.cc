@@ -206,6 +206,9 @@ void mlpb_gb_register(const char *name, mlpb_gb_fn fn, void *arg, double units, 
   const Entry e = entries.back();
   benchmark::RegisterBenchmark(e.name.c_str(), [e](benchmark::State &st) {
     if (stop_flag) {
+      // Into the loop first: a run skipped once started counts the iterations of the
+      // repetition, which Google Benchmark checks against the repetitions already measured.
+      st.KeepRunning();
       st.SkipWithError("skipped: the run was interrupted");
       return;
     }

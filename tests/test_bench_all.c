@@ -3,7 +3,8 @@
  * every variant of its table (iterating the library's tables, so a new variant is checked
  * without touching this test), that the machine's limits were measured, that REPORT.md names
  * the CPU and says the run is complete, and that bench.json is Google Benchmark's JSON with
- * every repetition. Then that a second run into the same folder is refused. */
+ * every repetition. Then that a second run into the same folder is refused, and that Ctrl-C
+ * in the middle of a run leaves an incomplete but readable folder. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,11 +133,26 @@ int main(void) {
     const int again = system(cmd);
     CHECK(WIFEXITED(again) && WEXITSTATUS(again) == 2);
 
+    /* Ctrl-C in the middle: exit status 130, and the folder keeps what was measured and says
+     * the run is incomplete. Google Benchmark checks that a benchmark's repetitions ran as many
+     * iterations each; repetitions skipped after others were measured once made it abort. */
+    char stopped[128];
+    snprintf(stopped, sizeof stopped, "%s-stopped", dir);
+    snprintf(cmd, sizeof cmd,
+             "'%s' --quick --filter 'sigmoid|softmax' --out '%s' >/dev/null 2>'%s.stderr' & "
+             "sleep 4; kill -INT $!; wait $!",
+             BENCH_ALL, stopped, stopped);
+    const int interrupted = system(cmd);
+    CHECK(WIFEXITED(interrupted) && WEXITSTATUS(interrupted) == 130);
+    snprintf(cmd, sizeof cmd, "test -f '%s/INCOMPLETE' && grep -q '^|' '%s/kernels.md' && "
+             "grep -q 'INCOMPLETE' '%s/REPORT.md'", stopped, stopped, stopped);
+    CHECK(system(cmd) == 0);
+
     if (check_failed) {
-        fprintf(stderr, "bench_all's folder kept in %s\n", dir);
+        fprintf(stderr, "bench_all's folders kept in %s and %s\n", dir, stopped);
     } else {
-        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.stdout' '%s.stderr' '%s.again'", dir, dir, dir,
-                 dir);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s.stdout' '%s.stderr' '%s.again' '%s' '%s.stderr'",
+                 dir, dir, dir, dir, stopped, stopped);
         if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     }
     return check_done();
