@@ -183,14 +183,24 @@ void mlp_check_labels(const mlp_net *net, const int *labels, int B) {
             mlp_die("label %d of sample %d is outside [0,%d)", labels[b], b, net->out);
 }
 
+/* The network's products with its input x (B,in): C (B,N) = x . M (MLP_AB, M (in,N)) or
+ * C (in,N) = x^T . M (MLP_AtB, M (B,N)); through the batch's index when the variant has sparse
+ * products, so that x's zero pixels are skipped. */
+static void times_input(double *C, const mlp_matmul_variant *mm, const mlp_batch *batch,
+                        const double *M, mlp_form form, int N) {
+    if (mm->sparse_matmul)
+        mm->sparse_matmul(C, batch->nonzeros, M, form, N);
+    else if (form == MLP_AB)
+        mm->matmul(C, batch->x, M, MLP_AB, batch->B, N, batch->in);
+    else
+        mm->matmul(C, batch->x, M, MLP_AtB, batch->in, N, batch->B);
+}
+
 void mlp_forward(const mlp_net *net, const mlp_ops *ops, mlp_work *w, const mlp_batch *batch) {
     check_batch(net, w, batch);
-    const int B = batch->B, in = net->in, H = net->hidden, O = net->out;
+    const int B = batch->B, H = net->hidden, O = net->out;
     const mlp_matmul_variant *mm = ops->matmul;
-    if (mm->sparse_matmul) /* through the batch's index: x's zero pixels skipped */
-        mm->sparse_matmul(w->a1, batch->nonzeros, net->W1, MLP_AB, H);
-    else
-        mm->matmul(w->a1, batch->x, net->W1, MLP_AB, B, H, in);
+    times_input(w->a1, mm, batch, net->W1, MLP_AB, H);
     add_bias(w->a1, net->b1, B, H);
     ops->sigmoid->sigmoid(w->z1, w->a1, (size_t)B * H);
     mm->matmul(w->a2, w->z1, net->W2, MLP_AB, B, O, H);
@@ -250,10 +260,7 @@ double mlp_gradient(double *grad, const mlp_net *net, const mlp_ops *ops, mlp_wo
     column_sums(gb2, w->dy, B, O);
     mm->matmul(w->da1, w->dy, net->W2, MLP_ABt, B, H, O);
     ops->sigmoid->sigmoid_grad(w->dz1, w->z1, w->da1, (size_t)B * H);
-    if (mm->sparse_matmul)
-        mm->sparse_matmul(gW1, batch->nonzeros, w->dz1, MLP_AtB, H);
-    else
-        mm->matmul(gW1, batch->x, w->dz1, MLP_AtB, in, H, B);
+    times_input(gW1, mm, batch, w->dz1, MLP_AtB, H);
     column_sums(gb1, w->dz1, B, H);
     return loss;
 }
